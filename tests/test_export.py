@@ -1,0 +1,235 @@
+"""nnlib is generated from the notebooks: no drift, readable modules, imports that only point down.
+
+The first tests check this repository; the rest check the exporter itself on small synthetic notebooks.
+"""
+import ast
+import importlib
+import importlib.util
+import inspect
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+from conftest import ROOT
+
+spec = importlib.util.spec_from_file_location("export_tool", ROOT / "tools" / "export.py")
+export = importlib.util.module_from_spec(spec)
+sys.modules["export_tool"] = export
+spec.loader.exec_module(export)
+
+# The floors of the package (DESIGN.md): a module may import only modules on a lower floor.
+FLOORS = {
+    "validation": 0,
+    "neurons": 1, "activations": 1, "init": 1, "losses": 1,
+    "layers": 2,
+    "optim": 3, "metrics": 3, "data": 3, "neighbors": 3, "gradcheck": 3,
+    "model": 4,
+    "viz": 5,
+    "widgets": 6,
+}
+LIBRARY = sorted(p for p in (ROOT / "nnlib").glob("*.py") if p.name != "__init__.py")
+
+
+# -- this repository ------------------------------------------------------------------------------------------
+
+
+def test_committed_library_matches_what_the_notebooks_export():
+    problems = export.stale(ROOT)
+    assert not problems, "\n".join(problems) + "\n\nnnlib differs from the notebooks: run `python tools/export.py`"
+
+
+def test_every_library_file_is_generated():
+    for path in (ROOT / "nnlib").glob("*.py"):
+        assert path.read_text(encoding="utf-8").startswith(export.GENERATED_MARK), f"{path.name} is hand-written"
+
+
+@pytest.mark.parametrize("path", LIBRARY, ids=[p.stem for p in LIBRARY])
+def test_public_symbols_have_docstrings_that_name_their_notebook(path):
+    module = importlib.import_module(f"nnlib.{path.stem}")
+    assert module.__doc__ and module.__doc__.strip(), "module docstring missing"
+    sources = export.symbol_sources(ROOT)
+    checked = 0
+    for name in module.__all__:
+        value = getattr(module, name)
+        if not (inspect.isclass(value) or inspect.isfunction(value)):
+            continue  # constants such as the gate instances: their class is documented
+        notebook = sources[f"{path.stem}.{name}"]
+        assert value.__doc__ and f"notebooks/{notebook}" in value.__doc__, f"{name}'s docstring must name {notebook}"
+        checked += 1
+        for method, source in sources.items():
+            if method.startswith(f"{path.stem}.{name}."):
+                doc = getattr(value, method.rsplit(".", 1)[1]).__doc__ or ""
+                assert f"notebooks/{source}" in doc, f"{method} was added in {source}; its docstring must say so"
+    assert checked, "no documented public symbol found"
+
+
+def test_core_imports_without_matplotlib_or_ipywidgets():
+    code = (
+        "import sys, nnlib\n"
+        "from nnlib import *\n"
+        "loaded = [m for m in ('matplotlib', 'ipywidgets', 'IPython') if m in sys.modules]\n"
+        "assert not loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
+
+
+@pytest.mark.parametrize("path", LIBRARY, ids=[p.stem for p in LIBRARY])
+def test_imports_point_down_the_floors(path):
+    assert path.stem in FLOORS, f"nnlib.{path.stem} has no floor: add it to FLOORS (and DESIGN's layer picture)"
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in tree.body:  # top-level imports only: viz and widgets import matplotlib inside functions
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("nnlib."):
+            other = node.module.split(".")[1]
+            assert FLOORS[other] < FLOORS[path.stem], f"nnlib.{path.stem} imports nnlib.{other}, which is not below it"
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+            for name in names:
+                top = name.split(".")[0]
+                assert top in sys.stdlib_module_names or top in ("numpy", "nnlib"), (
+                    f"nnlib.{path.stem} imports {name} at module level; only numpy and the standard library may be"
+                )
+
+
+# -- the exporter, on synthetic notebooks ---------------------------------------------------------------------
+
+
+def project(tmp_path, notebooks):
+    """A minimal project: notebooks {name: [code cell sources]}, an empty nnlib/, a pyproject with a version."""
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "nnlib").mkdir()
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\nversion = "9.8.7"\n', encoding="utf-8")
+    for name, cells in notebooks.items():
+        nb = nbformat.v4.new_notebook()
+        nb.cells = [nbformat.v4.new_markdown_cell("# title")] + [nbformat.v4.new_code_cell(c) for c in cells]
+        nbformat.write(nb, tmp_path / "notebooks" / name)
+    return tmp_path
+
+
+def run_module(text):
+    namespace = {}
+    exec(compile(text, "generated.py", "exec"), namespace)
+    return namespace
+
+
+CLASS = '#| export core\n"""Core."""\n\n\nclass Thing:\n    """A thing."""\n\n    def __init__(self):\n        self.x = 1\n'
+
+
+def test_two_notebooks_add_to_one_module_in_order(tmp_path):
+    root = project(tmp_path, {
+        "00_a.ipynb": [
+            '#| export core\n"""Core doc."""\nimport numpy as np\n\n\ndef one():\n    """One."""\n    return int(np.int64(1))\n',
+            "print('a cell that is not exported')",
+        ],
+        "01_b.ipynb": ["#| export core\nimport math\nfrom collections import OrderedDict\nimport numpy as np\n\n_hidden = 2\nTWO = one() + 1\n"],
+    })
+    text = export.generate(root)["core.py"]
+    assert text.startswith("# Generated by tools/export.py from notebooks/00_a.ipynb, notebooks/01_b.ipynb.\n")
+    assert '"""Core doc."""\n\nimport math\nfrom collections import OrderedDict\n\nimport numpy as np\n' in text
+    assert '__all__ = ["one", "TWO"]' in text
+    assert text.index("# ---- notebooks/00_a.ipynb") < text.index("def one") < text.index("# ---- notebooks/01_b.ipynb")
+    assert text.index("# ---- notebooks/01_b.ipynb") < text.index("TWO = one() + 1")
+    assert "not exported" not in text and text.count("import numpy as np") == 1
+    namespace = run_module(text)
+    assert namespace["TWO"] == 2 and namespace["__doc__"] == "Core doc."
+
+
+def test_from_imports_of_one_module_are_merged_and_sorted(tmp_path):
+    root = project(tmp_path, {
+        "00_a.ipynb": ['#| export core\n"""D."""\nfrom os.path import join, basename\n\nA = 1\n'],
+        "01_b.ipynb": ["#| export core\nfrom os.path import dirname, join\n\nB = 2\n"],
+    })
+    text = export.generate(root)["core.py"]
+    assert "from os.path import basename, dirname, join\n" in text and text.count("from os.path") == 1
+
+
+def test_a_later_notebook_adds_methods_inside_the_class(tmp_path):
+    root = project(tmp_path, {
+        "00_a.ipynb": [CLASS],
+        "01_b.ipynb": [
+            '#| export core.Thing\ndef double(self):\n    """Twice x.\n\n    Second line."""\n    return 2 * self.x\n\n\n'
+            "Thing.double = double\ndel double\n"
+        ],
+    })
+    text = export.generate(root)["core.py"]
+    assert "    # (from notebooks/01_b.ipynb)\n    def double(self):\n" in text
+    assert '        """Twice x.\n\n        Second line."""' in text
+    assert "Thing.double" not in text and "del double" not in text and '__all__ = ["Thing"]' in text
+    assert run_module(text)["Thing"]().double() == 2
+    assert export.symbol_sources(root)["core.Thing.double"] == "01_b.ipynb"
+
+
+def test_a_later_notebook_replaces_a_method_it_adds_again(tmp_path):
+    method = "#| export core.Thing\ndef double(self):\n    return {} * self.x\n\n\nThing.double = double\n"
+    root = project(tmp_path, {"00_a.ipynb": [CLASS], "01_b.ipynb": [method.format(2)], "02_c.ipynb": [method.format(20)]})
+    text = export.generate(root)["core.py"]
+    assert text.count("def double") == 1 and "(from notebooks/02_c.ipynb)" in text and "01_b" not in text.split('"""A thing."""')[1]
+    assert run_module(text)["Thing"]().double() == 20
+
+
+def test_a_later_notebook_replaces_a_definition_in_place(tmp_path):
+    root = project(tmp_path, {
+        "00_a.ipynb": ['#| export core\n"""D."""\n\n\ndef f():\n    return 1\n\n\nG = 5\n'],
+        "01_b.ipynb": ["#| export core\ndef f():\n    return 2\n"],
+    })
+    text = export.generate(root)["core.py"]
+    assert text.count("def f") == 1 and text.index("def f") < text.index("G = 5")
+    assert "# (from notebooks/01_b.ipynb, replacing the version of notebooks/00_a.ipynb)" in text
+    assert run_module(text)["f"]() == 2
+
+
+def test_inside_a_class_multiline_strings_keep_their_value(tmp_path):
+    body = '#| export core.Thing\ndef text(self):\n    """Doc."""\n    s = """a\nb"""\n    return s\n\n\nThing.text = text\n'
+    root = project(tmp_path, {"00_a.ipynb": [CLASS], "01_b.ipynb": [body]})
+    assert run_module(export.generate(root)["core.py"])["Thing"]().text() == "a\nb"
+
+
+@pytest.mark.parametrize(
+    "notebooks, message",
+    [
+        ({"00_a.ipynb": ["#| export core\ndef f():\n    pass\n"]}, "no module docstring"),
+        ({"00_a.ipynb": ['#| exprt core\n"""D."""\n']}, "unknown directive '#| exprt'"),
+        ({"00_a.ipynb": ["#| export Core-X\nA = 1\n"]}, "needs a target"),
+        ({"00_a.ipynb": ['#| export core\n"""D."""\nprint(1)\n']}, "only imports, definitions"),
+        ({"00_a.ipynb": ['#| export core\n"""D."""\n__all__ = ["x"]\n']}, "do not write __all__"),
+        ({"00_a.ipynb": ['#| export core\n"""D."""\nfrom nnlib.core import x\n']}, "cannot import itself"),
+        ({"00_a.ipynb": ['#| export core\n"""D."""\ndef f(:\n    pass\n']}, r"00_a.ipynb, code cell 1: syntax error"),
+        ({"00_a.ipynb": ['#| export core\n"""D."""\ndef f():\n    pass\n', "x = 1", "#| export core\ndef f():\n    pass\n"]},
+         r"00_a.ipynb, code cell 3: 'f' is already exported from this notebook"),
+        ({"00_a.ipynb": ['#| export core\n"""D."""\nA = 1\n'], "01_b.ipynb": ["#| export core.Missing\ndef f(self):\n    pass\n\n\nMissing.f = f\n"]},
+         "class Missing is not exported"),
+        ({"00_a.ipynb": [CLASS], "01_b.ipynb": ["#| export core.Thing\ndef f(self):\n    pass\n"]}, "never attached"),
+        ({"00_a.ipynb": [CLASS], "01_b.ipynb": ["#| export core.Thing\ndef f(self):\n    pass\n\n\nThing.g = f\n"]}, "under its own name"),
+        ({"00_a.ipynb": [CLASS], "01_b.ipynb": ["#| export core.Thing\nThing.size = 3\n"]}, "holds only function definitions"),
+        ({"00_a.ipynb": [CLASS, "#| export core.Thing\ndef f(self):\n    pass\n\n\nThing.f = f\n"]}, "defined in this notebook"),
+    ],
+)
+def test_mistakes_in_export_cells_name_the_notebook_and_the_problem(tmp_path, notebooks, message):
+    root = project(tmp_path, notebooks)
+    with pytest.raises(export.ExportError, match=message):
+        export.generate(root)
+
+
+def test_write_then_check_and_what_check_reports(tmp_path):
+    root = project(tmp_path, {"00_a.ipynb": ['#| export core\n"""D."""\nA = 1\n'], "01_b.ipynb": ['#| export extra\n"""E."""\nB = 2\n']})
+    assert sorted(export.write(root)) == ["__init__.py", "core.py", "extra.py"]
+    assert export.stale(root) == [] and export.write(root) == []
+    init = (root / "nnlib" / "__init__.py").read_text()
+    assert "from . import core, extra\n" in init and '__version__ = "9.8.7"' in init
+
+    core = root / "nnlib" / "core.py"
+    core.write_text(core.read_text().replace("A = 1", "A = 3"))
+    (root / "nnlib" / "handmade.py").write_text("X = 1\n")
+    problems = "\n".join(export.stale(root))
+    assert "-A = 3" in problems and "+A = 1" in problems
+    assert "nnlib/handmade.py is not exported by any notebook" in problems
+
+    (root / "notebooks" / "01_b.ipynb").unlink()
+    assert "extra.py (removed)" in export.write(root)
+    assert (root / "nnlib" / "handmade.py").exists(), "hand-written files are reported, never deleted"
+
+
+def test_check_command_succeeds_when_in_sync():
+    done = subprocess.run([sys.executable, str(ROOT / "tools" / "export.py"), "--check"], capture_output=True, text=True)
+    assert done.returncode == 0 and "in sync" in done.stdout

@@ -1,0 +1,111 @@
+"""Every committed notebook: named in sequence, opens with a title and outcomes, executed top to bottom in one
+fresh kernel, free of errors, warnings and machine paths, and uses NBVAL_IGNORE_OUTPUT only where nbval cannot
+compare (output drawn by widget callbacks). nbval itself (run by the same `python -m pytest`) re-executes
+each notebook and compares the outputs."""
+import json
+import re
+import sys
+
+import pytest
+
+from conftest import NOTEBOOK_PATHS, NOTEBOOKS, ROOT, code_cells, read_notebook, source, tagged
+
+NAME = re.compile(r"^(\d\d)_[a-z0-9]+(?:_[a-z0-9]+)*\.ipynb$")
+MACHINE_PATH = re.compile(r"(/home/|/root/|/tmp/|/Users/|/private/var/|[A-Z]:\\\\|site-packages)")
+WARNING = re.compile(r"\b\w*Warning\b:|\bwarnings\.warn\b")
+WIDGET_CALLBACK = re.compile(r"\binteractive_output\(|\binteract(?:_manual)?\(|@interact\b|^\s*with \w+:", re.M)
+ids = [p.name for p in NOTEBOOK_PATHS]
+
+
+def test_notebooks_are_named_in_sequence_without_gaps():
+    names = sorted(p.name for p in NOTEBOOKS.iterdir() if p.suffix == ".ipynb")
+    assert names, "no notebooks found"
+    bad = [n for n in names if not NAME.match(n)]
+    assert not bad, f"not named NN_topic.ipynb (lower case, underscores): {bad}"
+    numbers = [int(n[:2]) for n in names]
+    assert numbers == list(range(len(numbers))), f"numbers must run 00, 01, ... without gaps or repeats: {names}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=ids)
+def test_opens_with_a_title_and_what_the_learner_will_be_able_to_do(path):
+    first = read_notebook(path)["cells"][0]
+    assert first["cell_type"] == "markdown", "the first cell must be Markdown"
+    text = source(first)
+    title = text.splitlines()[0]
+    assert re.match(rf"^# {path.name[:2]} · \S", title), f"first line must be '# {path.name[:2]} · Title', got {title!r}"
+    after = text.split("**After this notebook you will be able to:**")
+    assert len(after) == 2, "the first cell must say '**After this notebook you will be able to:**'"
+    bullets = [line for line in after[1].splitlines() if line.startswith("- ")]
+    assert len(bullets) >= 2, "list at least two things the learner will be able to do"
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=ids)
+def test_executed_top_to_bottom_in_one_fresh_kernel(path):
+    nb = read_notebook(path)
+    cells = code_cells(nb)
+    empty = [i for i, cell in enumerate(cells) if not source(cell).strip()]
+    assert not empty, f"empty code cells: {empty}"
+    counts = [cell["execution_count"] for cell in cells]
+    assert counts == list(range(1, len(cells) + 1)), f"execution counts must be 1..{len(cells)}, got {counts}"
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=ids)
+def test_no_errors_stderr_or_warnings_in_outputs(path):
+    for number, cell in enumerate(code_cells(read_notebook(path)), start=1):
+        for output in cell["outputs"]:
+            assert output["output_type"] != "error", f"cell {number}: stored error {output.get('ename')}"
+            assert output.get("name") != "stderr", f"cell {number}: stderr output {''.join(output['text'])[:200]!r}"
+            text = json.dumps(output.get("text", "")) + json.dumps(output.get("data", {}).get("text/plain", ""))
+            assert not WARNING.search(text), f"cell {number}: a warning in the output: {text[:200]}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=ids)
+def test_no_machine_paths_in_outputs(path):
+    own = [str(ROOT), sys.prefix]
+    for number, cell in enumerate(code_cells(read_notebook(path)), start=1):
+        for output in cell["outputs"]:
+            text = json.dumps({k: v for k, v in output.items() if k != "data"})
+            text += json.dumps({k: v for k, v in output.get("data", {}).items() if not k.startswith("image/")})
+            found = MACHINE_PATH.search(text) or next((p for p in own if p in text), None)
+            assert not found, f"cell {number}: output shows a machine path"
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=ids)
+def test_nbval_ignore_output_only_on_widget_callback_cells(path):
+    for number, cell in enumerate(code_cells(read_notebook(path)), start=1):
+        text = source(cell)
+        ignored = "NBVAL_IGNORE_OUTPUT" in text
+        callback = bool(WIDGET_CALLBACK.search(text))
+        assert ignored == callback, (
+            f"cell {number}: "
+            + ("NBVAL_IGNORE_OUTPUT is only for cells whose output a widget callback draws"
+               if ignored else "output drawn by a widget callback never matches: mark the cell # NBVAL_IGNORE_OUTPUT")
+        )
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=ids)
+def test_widget_state_is_stored_for_every_displayed_widget(path):
+    """JupyterLab draws a widget from the stored state before the kernel runs (else: 'model not found')."""
+    nb = read_notebook(path)
+    shown = [
+        output["data"]["application/vnd.jupyter.widget-view+json"]["model_id"]
+        for cell in code_cells(nb)
+        for output in cell["outputs"]
+        if "application/vnd.jupyter.widget-view+json" in output.get("data", {})
+    ]
+    state = nb["metadata"].get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
+    missing = [model for model in shown if model not in state]
+    assert not missing, f"widget outputs without stored state: {missing}; re-execute with tools/nb.py run"
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=ids)
+def test_exercises_come_with_a_check_and_a_solution(path):
+    nb = read_notebook(path)
+    exercises, checks, solutions = tagged(nb, "exercise"), tagged(nb, "check"), tagged(nb, "solution")
+    assert 2 <= len(exercises) <= 4, f"2-4 exercises expected, found {len(exercises)}"
+    assert len(exercises) == len(checks) == len(solutions)
+    for k, (check, solution) in enumerate(zip(checks, solutions), start=1):
+        assert "<details>" in source(solution) and "```python" in source(solution), f"solution {k}: fold it"
+        printed = "".join("".join(o.get("text", "")) for o in check["outputs"])
+        assert printed.startswith(f"Exercise {k}: not answered yet"), f"check {k} printed {printed!r}"

@@ -1,0 +1,58 @@
+"""The project around the notebooks: the README's two commands, what CI runs, the package metadata."""
+import re
+from importlib import metadata
+
+from packaging.requirements import Requirement
+
+from conftest import NOTEBOOK_PATHS, ROOT, read_notebook, source
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+PYPROJECT = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+
+
+def setup_commands():
+    section = README.split("\n## Set up\n", 1)[1].split("\n## ", 1)[0]
+    return [block.strip() for block in re.findall(r"^```\n(.*?)^```", section, flags=re.S | re.M)]
+
+
+def test_readme_gives_exactly_two_setup_commands():
+    open_lab, run_tests = setup_commands()  # exactly two
+    assert "pip install -e ." in open_lab and open_lab.endswith("jupyter lab notebooks/00_welcome.ipynb")
+    assert run_tests.startswith('python -m pip install -e ".[test]"') and run_tests.endswith("python -m pytest")
+    assert "\n" not in open_lab + run_tests, "each set-up step is one command line"
+
+
+def test_ci_runs_the_readme_test_command_in_a_fresh_virtual_environment():
+    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert script.startswith("#!/usr/bin/env bash\n") and "set -euo pipefail" in script
+    assert re.search(r'-m venv "\$work/venv"', script) and ". \"$work/venv/bin/activate\"" in script
+    commands = [line.strip() for line in script.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    assert setup_commands()[1] in commands, ".ci/run must run the README's test command verbatim"
+
+
+def test_readme_and_the_welcome_map_list_every_notebook():
+    welcome = "\n".join(source(c) for c in read_notebook(ROOT / "notebooks" / "00_welcome.ipynb")["cells"]
+                        if c["cell_type"] == "markdown")
+    for path in NOTEBOOK_PATHS:
+        assert re.search(rf"^\| {path.name[:2]} \| \[[^]]+\]\(notebooks/{path.name}\) \|", README, re.M), path.name
+        assert re.search(rf"^\| {path.name[:2]} \| \[[^]]+\]\({path.name}\) \|", welcome, re.M), path.name
+
+
+def test_dependencies_have_lower_bounds_only():
+    requirements = [Requirement(r) for r in metadata.requires("grok-nn")]
+    runtime = {r.name for r in requirements if r.marker is None}
+    assert runtime == {"numpy", "matplotlib", "ipywidgets", "jupyterlab"}
+    test_extra = {r.name for r in requirements if r.marker and r.marker.evaluate({"extra": "test"})}
+    assert {"pytest", "nbval"} <= test_extra
+    for requirement in requirements:
+        for spec in requirement.specifier:
+            assert spec.operator == ">=", f"{requirement}: only lower bounds (an upper pin needs a written reason)"
+    assert metadata.metadata("grok-nn")["Requires-Python"] == ">=3.10"
+
+
+def test_pytest_validates_the_notebooks_in_strict_mode_in_this_environment():
+    options = PYPROJECT.split("[tool.pytest.ini_options]", 1)[1]
+    assert 'testpaths = ["tests", "notebooks"]' in options
+    assert '"--nbval",' in options and "--nbval-lax" not in options and '"--nbval-current-env",' in options
+    sanitize = re.search(r'"--nbval-sanitize-with=([^"]+)"', options).group(1)
+    assert (ROOT / sanitize).is_file()

@@ -1,0 +1,126 @@
+"""nnlib.viz (the linear boundary of notebook 01) and nnlib.widgets (the Panel of notebook 00), headless."""
+import ipywidgets as widgets
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from nnlib.viz import LinearBoundary, half_plane  # noqa: E402
+from nnlib.widgets import Panel  # noqa: E402
+
+BOX = ((-1.0, 2.0), (-1.0, 3.0))
+
+
+def area(polygon):
+    x, y = polygon[:, 0], polygon[:, 1]
+    return 0.5 * abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)))
+
+
+@pytest.mark.parametrize("w, b", [([1, 1], -1), ([2, -1], 0.5), ([0, 1], -1), ([1, 0], 0), ([-1, -3], 2)])
+def test_half_plane_is_the_part_of_the_box_on_the_positive_side(w, b):
+    polygon = half_plane(w, b, *BOX)
+    assert (polygon @ np.array(w, float) + b >= -1e-12).all()
+    grid = np.stack(np.meshgrid(np.linspace(-1, 2, 301), np.linspace(-1, 3, 401)), axis=-1).reshape(-1, 2)
+    fraction = ((grid @ np.array(w, float) + b) >= 0).mean()
+    assert area(polygon) == pytest.approx(fraction * 12.0, abs=0.05)
+
+
+def test_half_plane_degenerate_cases():
+    assert area(half_plane([0, 0], 1, *BOX)) == pytest.approx(12.0)
+    assert half_plane([0, 0], -1, *BOX).shape == (0, 2)
+    assert half_plane([1, 0], -5, *BOX).shape == (0, 2)
+    with pytest.raises(ValueError, match=r"w must have 2 entries \(a line in the plane\); got shape \(3,\)"):
+        half_plane([1, 2, 3], 0, *BOX)
+
+
+def test_linear_boundary_moves_its_artists():
+    fig = Figure()
+    ax = fig.add_subplot()
+    ax.set(xlim=BOX[0], ylim=BOX[1])
+    boundary = LinearBoundary(ax, [1, 1], -1)
+    line, region = boundary.line, boundary.region
+    xs, ys = boundary.line.get_data()
+    assert np.allclose(np.add(xs, ys), 1.0) and line.get_visible() and region.get_visible()
+    assert sorted(np.round(xs, 9).tolist()) == [-1.0, 2.0]  # from (-1, 2) to (2, -1) across the box
+    boundary.update([0, 2], -2)
+    xs, ys = boundary.line.get_data()
+    assert np.allclose(ys, 1.0) and sorted(xs) == [-1.0, 2.0]
+    assert boundary.line is line and boundary.region is region, "update must move artists, not make new ones"
+    boundary.update([0, 0], -1)
+    assert not line.get_visible() and not region.get_visible()
+
+
+def make_panel(**kwargs):
+    fig = Figure(figsize=(2, 2))
+    (line,) = fig.add_subplot().plot([0, 1], [0, 0])
+    calls = []
+
+    def update(slope, label):
+        calls.append((slope, label))
+        line.set_ydata([0, slope])
+        return f"{label}: slope {slope}"
+
+    controls = {"slope": widgets.IntSlider(value=1, min=-3, max=3), "label": widgets.Dropdown(options=["a", "b"])}
+    return Panel(fig, controls, update, title="test", **kwargs), calls
+
+
+def test_panel_redraws_on_set_and_on_slider_moves():
+    panel, calls = make_panel()
+    assert calls == [(1, "a")] and panel.status == "a: slope 1"
+    first = panel.image.value
+    assert first[:8] == b"\x89PNG\r\n\x1a\n"
+    assert panel.set(slope=-2, label="b") == "b: slope -2" and calls[-1] == (-2, "b") and len(calls) == 2
+    assert panel.image.value != first
+    panel.controls["slope"].value = 3  # what a browser does when the slider moves
+    assert panel.status == "b: slope 3" and calls[-1] == (3, "b")
+
+
+def test_panel_is_displayed_as_a_widget_with_a_short_text_fallback():
+    panel, _ = make_panel()
+    bundle = panel._repr_mimebundle_()
+    assert bundle["text/plain"] == "Panel('test', controls: slope, label)" == repr(panel)
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == panel.widget.model_id
+    assert "nnlib-panel" in panel.widget._dom_classes
+    assert "nnlib-figure" in panel.image._dom_classes
+
+
+def test_panel_shows_a_callback_error_in_the_status_line():
+    panel, calls = make_panel()
+
+    def broken(slope, label):
+        raise RuntimeError("boom")
+
+    panel._update = broken
+    panel.controls["slope"].value = 2
+    assert panel.status == "error: RuntimeError: boom"
+    with pytest.raises(RuntimeError, match="boom"):
+        panel.set(slope=1)
+
+
+def test_panel_refuses_bad_arguments():
+    fig = Figure()
+    slider = widgets.IntSlider()
+    with pytest.raises(TypeError, match="figure must be a matplotlib Figure; got str"):
+        Panel("fig", {"a": slider}, lambda a: "")
+    with pytest.raises(TypeError, match="controls must be a non-empty dict"):
+        Panel(fig, {}, lambda: "")
+    with pytest.raises(TypeError, match=r"controls\['a'\] must be an ipywidgets value widget .*; got Button"):
+        Panel(fig, {"a": widgets.Button()}, lambda a: "")
+    with pytest.raises(TypeError, match="update must be a function update"):
+        Panel(fig, {"a": slider}, "update")
+    with pytest.raises(TypeError, match="update must return the status line as a str; got int"):
+        Panel(fig, {"a": slider}, lambda a: 3)
+    panel, _ = make_panel()
+    with pytest.raises(ValueError, match=r"no control named 'speed'; controls: \['slope', 'label'\]"):
+        panel.set(speed=1)
+    with pytest.raises(ValueError, match="slope=7 is outside what the control allows; it holds 3"):
+        panel.set(slope=7)
+
+
+def test_panel_takes_over_a_pyplot_figure():
+    fig, ax = plt.subplots()
+    Panel(fig, {"a": widgets.IntSlider()}, lambda a: f"a = {a}")
+    assert fig.number not in plt.get_fignums(), "the notebook must not also show the figure as a still image"
