@@ -7,8 +7,9 @@ Python process without them.
 """
 
 import io
+import math
 
-__all__ = ["Panel"]
+__all__ = ["Panel", "value_slider"]
 
 
 # ---- notebooks/00_welcome.ipynb ----------------------------------------------------------------------------
@@ -43,6 +44,12 @@ class Panel:
                 raise TypeError(
                     f"controls[{name!r}] must be an ipywidgets value widget (a slider, a dropdown, ...); "
                     f"got {type(control).__name__}"
+                )
+            if isinstance(control, (ipywidgets.FloatSlider, ipywidgets.FloatLogSlider, ipywidgets.FloatRangeSlider)):
+                raise TypeError(
+                    f"controls[{name!r}] is a {type(control).__name__}: the browser moves its value onto its own "
+                    f"floating-point grid and sends it back (-1.0 returns as -0.9999999999999991); use "
+                    f"nnlib.widgets.value_slider(values, value) for exact values"
                 )
         if not callable(update):
             raise TypeError(f"update must be a function update(**values) -> str; got {type(update).__name__}")
@@ -92,7 +99,10 @@ class Panel:
         try:
             for name, value in values.items():
                 control = self.controls[name]
-                control.value = value
+                try:
+                    control.value = value
+                except Exception as error:  # a traitlets TraitError: say which control, and what it allows
+                    raise ValueError(f"{name}={value!r} is not a value the control allows ({error})") from None
                 if control.value != value:
                     raise ValueError(
                         f"{name}={value!r} is outside what the control allows; it holds {control.value!r}"
@@ -111,8 +121,43 @@ class Panel:
 
     def _repr_mimebundle_(self, **kwargs):
         data = self.widget._repr_mimebundle_(**kwargs)
-        data["text/plain"] = repr(self)
+        # shown where widgets are not drawn (a notebook not yet run, a static viewer)
+        data["text/plain"] = f"[interactive figure '{self.title}': run the notebook's cells to use it]"
         return data
 
     def __repr__(self):
         return f"Panel({self.title!r}, controls: {', '.join(self.controls)})"
+
+
+def value_slider(values, value=None, description="", fmt="{:g}"):
+    """A slider over an explicit list of numbers, which it keeps exact.
+
+    values: the numbers, in increasing order, e.g. ``np.linspace(-2, 2, 9)``, or ``np.logspace(-4, 0, 13)``
+    for a log scale; value: where it starts, one of ``values`` (default: the first); fmt: how the readout
+    shows a value. Arrow keys move one value left or right.
+    Why not ``FloatSlider``: the browser puts a FloatSlider's value on its own floating-point grid and sends
+    it back (-1.0 returns as -0.9999999999999991, 0.7 as 0.7000000000000002), and that late echo can undo a
+    value set from code. This slider sends an index, so every value is exactly one of ``values``.
+    Returns an ``ipywidgets.SelectionSlider``. Introduced in notebooks/00_welcome.ipynb.
+    """
+    import ipywidgets
+
+    try:
+        numbers = [float(v) for v in values]
+    except (TypeError, ValueError):
+        raise TypeError(f"values must be a sequence of numbers; got {values!r}") from None
+    if not numbers or not all(math.isfinite(v) for v in numbers):
+        raise ValueError(f"values must be a non-empty sequence of finite numbers; got {numbers}")
+    if any(b <= a for a, b in zip(numbers, numbers[1:])):
+        raise ValueError(f"values must increase strictly; got {numbers}")
+    start = numbers[0] if value is None else value
+    index = [i for i, v in enumerate(numbers) if math.isclose(v, start, rel_tol=1e-12, abs_tol=1e-15)]
+    if not index:
+        shown = f"{fmt.format(numbers[0])} .. {fmt.format(numbers[-1])}"
+        raise ValueError(f"value must be one of values ({shown}); got {start!r}")
+    labels = [fmt.format(v) for v in numbers]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"fmt {fmt!r} shows two different values alike; use more digits")
+    return ipywidgets.SelectionSlider(
+        options=list(zip(labels, numbers)), index=index[0], description=description, continuous_update=True
+    )

@@ -9,7 +9,7 @@ import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from nnlib.viz import LinearBoundary, half_plane  # noqa: E402
-from nnlib.widgets import Panel  # noqa: E402
+from nnlib.widgets import Panel, value_slider  # noqa: E402
 
 BOX = ((-1.0, 2.0), (-1.0, 3.0))
 
@@ -81,7 +81,8 @@ def test_panel_redraws_on_set_and_on_slider_moves():
 def test_panel_is_displayed_as_a_widget_with_a_short_text_fallback():
     panel, _ = make_panel()
     bundle = panel._repr_mimebundle_()
-    assert bundle["text/plain"] == "Panel('test', controls: slope, label)" == repr(panel)
+    assert bundle["text/plain"] == "[interactive figure 'test': run the notebook's cells to use it]"
+    assert repr(panel) == "Panel('test', controls: slope, label)"
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == panel.widget.model_id
     assert "nnlib-panel" in panel.widget._dom_classes
     assert "nnlib-figure" in panel.image._dom_classes
@@ -124,3 +125,40 @@ def test_panel_takes_over_a_pyplot_figure():
     fig, ax = plt.subplots()
     Panel(fig, {"a": widgets.IntSlider()}, lambda a: f"a = {a}")
     assert fig.number not in plt.get_fignums(), "the notebook must not also show the figure as a still image"
+
+
+def test_value_slider_keeps_the_values_exactly_as_given():
+    slider = value_slider(np.arange(-60, 61) / 10, -1.0, "bias b")
+    assert slider.value == -1.0 and slider.description == "bias b" and slider.options[0] == ("-6", -6.0)
+    slider.index += 3
+    assert slider.value == -0.7 and slider.label == "-0.7"
+    rates = value_slider(np.logspace(-4, 0, 13), 1e-2, fmt="{:.3g}")
+    assert rates.value == np.logspace(-4, 0, 13)[6] and rates.label == "0.01"
+    assert value_slider([1, 2, 3]).value == 1.0
+
+
+def test_value_slider_refuses_bad_arguments():
+    with pytest.raises(ValueError, match=r"value must be one of values \(-1 .. 1\); got 0.3"):
+        value_slider([-1, 0, 1], 0.3)
+    with pytest.raises(ValueError, match="values must increase strictly"):
+        value_slider([0, 2, 1])
+    with pytest.raises(ValueError, match="values must be a non-empty sequence of finite numbers"):
+        value_slider([0, np.nan])
+    with pytest.raises(TypeError, match="values must be a sequence of numbers"):
+        value_slider(["a", "b"])
+    with pytest.raises(ValueError, match="fmt '{:.1f}' shows two different values alike"):
+        value_slider([0.01, 0.02], fmt="{:.1f}")
+
+
+@pytest.mark.parametrize("kind", [widgets.FloatSlider, widgets.FloatLogSlider, widgets.FloatRangeSlider])
+def test_panel_refuses_float_sliders_and_says_why(kind):
+    with pytest.raises(TypeError, match=r"floating-point grid .* use nnlib.widgets.value_slider"):
+        Panel(Figure(), {"a": kind()}, lambda a: "")
+
+
+def test_panel_set_names_a_value_the_slider_does_not_have():
+    fig = Figure()
+    panel = Panel(fig, {"b": value_slider([-1, 0, 1], 0)}, lambda b: f"b = {b}")
+    assert panel.set(b=1) == "b = 1.0"
+    with pytest.raises(ValueError, match=r"b=0.5 is not a value the control allows"):
+        panel.set(b=0.5)
