@@ -24,7 +24,7 @@ def part_of(path):
     if path.startswith("notebooks/"):
         return f"nbval {path}"
     if path == "tests/test_exercises.py":
-        return "exercise solutions (notebooks re-executed)"
+        return "notebooks re-executed (solutions, panel sweep)"
     return "unit and project tests (tests/)"
 
 
