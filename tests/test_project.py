@@ -56,3 +56,24 @@ def test_pytest_validates_the_notebooks_in_strict_mode_in_this_environment():
     assert '"--nbval",' in options and "--nbval-lax" not in options and '"--nbval-current-env",' in options
     sanitize = re.search(r'"--nbval-sanitize-with=([^"]+)"', options).group(1)
     assert (ROOT / sanitize).is_file()
+
+
+def test_ci_runs_the_browser_tests_and_a_missing_browser_fails_only_in_ci(monkeypatch):
+    import importlib.util
+
+    import pytest
+
+    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    commands = [line.strip() for line in script.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    browser = "python -m pytest -m browser tests/browser"
+    assert browser in commands and commands.index(browser) > commands.index(setup_commands()[1])
+    assert "apt-get install -y chromium" in script
+    spec = importlib.util.spec_from_file_location("browser_tests", ROOT / "tests" / "browser" / "test_widgets_in_lab.py")
+    browser_tests = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(browser_tests)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="browser tests cannot run in CI: no Chromium at /x"):
+        browser_tests.missing("no Chromium at /x")
+    monkeypatch.delenv("CI")
+    with pytest.raises(pytest.skip.Exception, match="no Chromium at /x"):
+        browser_tests.missing("no Chromium at /x")
