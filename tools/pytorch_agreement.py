@@ -1,0 +1,59 @@
+"""Compare nnlib with PyTorch, where PyTorch is installed: values and gradients of every activation.
+
+Not part of the test suite (PyTorch is a 200 MB download, and nnlib must not depend on it); run it by hand
+in an environment with torch and numpy, from the repository root:
+
+    python -m pip install torch numpy && PYTHONPATH=. python tools/pytorch_agreement.py
+
+It prints, per activation and dtype, the largest difference of f(z) (relative to max(1, |f|)) and of f'(z)
+(PyTorch's autograd) on 2000 random pre-activations plus the kinks and the tails, and the derivative each
+gives at z = 0 (the convention at a kink). It exits with status 1 if a float64 difference exceeds 1e-13.
+"""
+import sys
+
+import numpy as np
+import torch
+
+from nnlib import activations as A
+
+
+def main():
+    rng = np.random.default_rng(0)
+    z = np.concatenate([rng.normal(scale=4, size=2000), [0.0, -0.0, 1e-8, -1e-8, 30, -30, 80, -80]])
+    pairs = {
+        "sigmoid": (A.Sigmoid(), torch.nn.Sigmoid()), "tanh": (A.Tanh(), torch.nn.Tanh()),
+        "relu": (A.ReLU(), torch.nn.ReLU()), "leaky_relu(0.01)": (A.LeakyReLU(), torch.nn.LeakyReLU()),
+        "leaky_relu(0.2)": (A.LeakyReLU(0.2), torch.nn.LeakyReLU(0.2)), "elu(1)": (A.ELU(), torch.nn.ELU()),
+        "elu(0.5)": (A.ELU(0.5), torch.nn.ELU(0.5)),
+        "softplus": (A.Softplus(), torch.nn.Softplus(beta=1, threshold=1e9)),  # no linear cut-off at 20
+        "gelu(tanh)": (A.GELU(), torch.nn.GELU(approximate="tanh")), "identity": (A.Identity(), torch.nn.Identity()),
+    }
+    worst = 0.0
+    print(f"{'activation':<17} {'dtype':<8} {'f':>8} {'df':>8}   f'(0) nnlib / torch")
+    for name, (ours, theirs) in pairs.items():
+        for dtype, torch_dtype in ((np.float64, torch.float64), (np.float32, torch.float32)):
+            values = z.astype(dtype)
+            tensor = torch.tensor(values, dtype=torch_dtype, requires_grad=True)
+            out = theirs(tensor)
+            out.sum().backward()
+            want, slope = out.detach().numpy(), tensor.grad.numpy()
+            f_diff = np.max(np.abs(ours(values) - want) / np.maximum(1, np.abs(want)))
+            df_diff = np.max(np.abs(ours.derivative(values) - slope))
+            if dtype == np.float64:
+                worst = max(worst, f_diff, df_diff)
+            print(f"{name:<17} {dtype.__name__:<8} {f_diff:8.1e} {df_diff:8.1e}   "
+                  f"{float(ours.derivative(dtype(0))):g} / {float(slope[2000]):g}")
+    rows, v = rng.normal(scale=3, size=(50, 7)), rng.normal(size=(50, 7))
+    tensor = torch.tensor(rows, requires_grad=True)
+    p = torch.softmax(tensor, dim=-1)
+    (p * torch.tensor(v)).sum().backward()
+    f_diff = np.abs(A.Softmax()(rows) - p.detach().numpy()).max()
+    jvp_diff = np.abs(A.Softmax().jvp(rows, v) - tensor.grad.numpy()).max()
+    worst = max(worst, f_diff, jvp_diff)
+    print(f"{'softmax':<17} {'float64':<8} {f_diff:8.1e} {jvp_diff:8.1e}   (jvp against autograd)")
+    print(f"largest float64 difference: {worst:.1e}")
+    return 0 if worst <= 1e-13 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
