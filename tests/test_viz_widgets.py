@@ -1,4 +1,5 @@
-"""nnlib.viz (the linear boundary of notebook 01) and nnlib.widgets (the Panel of notebook 00), headless."""
+"""nnlib.viz (the linear boundary of notebook 01, the network diagram of 04) and nnlib.widgets (the Panel of
+notebook 00), headless."""
 import ipywidgets as widgets
 import matplotlib
 
@@ -8,7 +9,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from nnlib.viz import LinearBoundary, half_plane  # noqa: E402
+from nnlib.viz import LinearBoundary, NetworkDiagram, half_plane  # noqa: E402
 from nnlib.widgets import Panel, value_slider  # noqa: E402
 
 BOX = ((-1.0, 2.0), (-1.0, 3.0))
@@ -162,3 +163,25 @@ def test_panel_set_names_a_value_the_slider_does_not_have():
     assert panel.set(b=1) == "b = 1.0"
     with pytest.raises(ValueError, match=r"b=0.5 is not a value the control allows"):
         panel.set(b=0.5)
+
+
+def test_network_diagram_draws_one_arrow_per_weight_and_updates_in_place():
+    W1, W2 = np.array([[0.5, -1.0, 0.2], [1.0, 0.5, -0.4]]), np.array([[1.0], [-2.0], [0.5]])
+    fig = Figure()
+    diagram = NetworkDiagram(fig.add_subplot(), [W1, W2], [[1, 2], [0.1, 0.2, 0.3], [0.9]])
+    edges = diagram.edges
+    assert len(edges.get_segments()) == 6 + 3 and diagram.sizes == [2, 3, 1]
+    widths = np.asarray(edges.get_linewidths())
+    assert widths.argmax() == 7 and widths.argmin() == 2  # |-2| is the widest arrow, |0.2| the thinnest
+    colours = edges.get_colors()
+    assert (colours[[1, 5, 7], 0] > 0.8).all() and (colours[[0, 2, 3, 4, 6, 8], 2] > 0.7).all()  # red < 0, blue >= 0
+    assert [t.get_text() for t in diagram.texts[1]] == ["0.10", "0.20", "0.30"]
+    diagram.update([W1, -W2], [[1, 2], [0.5, 0.5, 0.5], [0.25]])
+    assert diagram.edges is edges and diagram.texts[2][0].get_text() == "0.25"
+    assert edges.get_colors()[7, 2] > 0.7  # the -2 arrow turned positive, hence blue
+    with pytest.raises(ValueError, match=r"weights\[1\] must have 3 rows \(the units of weights\[0\]\); got shape \(2, 1\)"):
+        NetworkDiagram(fig.add_subplot(), [W1, np.ones((2, 1))])
+    with pytest.raises(ValueError, match=r"weights must keep the layer sizes \[2, 3, 1\]"):
+        diagram.update([np.ones((2, 4)), np.ones((4, 1))])
+    with pytest.raises(TypeError, match="weights must be a non-empty list of 2-D arrays"):
+        NetworkDiagram(fig.add_subplot(), W1)

@@ -1,0 +1,121 @@
+"""nnlib.init and nnlib.layers (notebook 04 forward pass; notebook 06 backward)."""
+import math
+
+import numpy as np
+import pytest
+
+from nnlib import init
+from nnlib.activations import Identity, ReLU, Sigmoid, Softmax
+from nnlib.layers import Dense, Layer
+
+# -- initialisers ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name, variance", [
+    ("glorot_uniform", lambda n_in, n_out: 2 / (n_in + n_out)), ("glorot_normal", lambda n_in, n_out: 2 / (n_in + n_out)),
+    ("he_uniform", lambda n_in, n_out: 2 / n_in), ("he_normal", lambda n_in, n_out: 2 / n_in),
+])
+def test_initialisers_have_the_stated_variance_and_support(name, variance):
+    W = init.get(name)((400, 300), np.random.default_rng(0))
+    assert W.shape == (400, 300) and W.dtype == np.float64
+    assert abs(W.var() / variance(400, 300) - 1) < 0.02 and abs(W.mean()) < 0.002
+    if name.endswith("uniform"):
+        limit = math.sqrt(3 * variance(400, 300))
+        assert np.abs(W).max() <= limit and np.abs(W).max() > 0.99 * limit
+
+
+def test_initialisers_are_reproducible_and_keep_float32():
+    a = init.glorot_uniform((5, 3), np.random.default_rng(7))
+    b = init.glorot_uniform((5, 3), np.random.default_rng(7))
+    assert np.array_equal(a, b)
+    assert init.he_normal((5, 3), np.random.default_rng(7), np.float32).dtype == np.float32
+    assert init.zeros((4,)).tolist() == [0.0] * 4 and init.zeros((4,), dtype=np.float32).dtype == np.float32
+
+
+def test_initialiser_errors_name_the_argument():
+    with pytest.raises(ValueError, match=r"shape must be \(n_in, n_out\) or \(n,\) of positive ints; got \(0, 3\)"):
+        init.he_uniform((0, 3), np.random.default_rng(0))
+    with pytest.raises(TypeError, match="rng must be a numpy Generator"):
+        init.he_uniform((2, 3), 0)
+    with pytest.raises(TypeError, match="dtype must be float32 or float64; got int64"):
+        init.he_uniform((2, 3), np.random.default_rng(0), np.int64)
+    with pytest.raises(ValueError, match="unknown initialiser 'xavier'; valid names: glorot_uniform, glorot_normal"):
+        init.get("xavier")
+    with pytest.raises(TypeError, match="init must be a name such as 'glorot_uniform' or a function; got int 3"):
+        init.get(3)
+
+
+# -- Dense forward --------------------------------------------------------------------------------------------
+
+
+def test_dense_forward_is_activation_of_x_w_plus_b_row_by_row():
+    rng = np.random.default_rng(1)
+    layer = Dense(4, activation="tanh", input_dim=3, rng=2)
+    X = rng.normal(size=(5, 3))
+    out = layer.forward(X)
+    W, b = layer.params["W"], layer.params["b"]
+    assert W.shape == (3, 4) and b.shape == (4,) and out.shape == (5, 4)
+    for r in range(5):  # one sample at a time, one unit at a time
+        for j in range(4):
+            assert out[r, j] == pytest.approx(math.tanh(sum(X[r, i] * W[i, j] for i in range(3)) + b[j]), abs=1e-14)
+
+
+def test_dense_takes_its_input_size_from_the_first_batch_and_then_checks_it():
+    layer = Dense(2, rng=0, name="first")
+    assert not layer.built and repr(layer) == "Dense(? -> 2, activation=Identity)"
+    layer.forward(np.ones((3, 7)))
+    assert layer.built and layer.params["W"].shape == (7, 2) and repr(layer) == "Dense(7 -> 2, activation=Identity)"
+    with pytest.raises(ValueError, match=r"^first expects 7 features per sample; got x of shape \(3, 6\)$"):
+        layer.forward(np.ones((3, 6)))
+    assert layer.n_params == 16 and set(layer.grads) == {"W", "b"}
+    assert all(layer.grads[k].shape == layer.params[k].shape for k in layer.params)
+
+
+def test_dense_refuses_bad_inputs_and_arguments_early():
+    layer = Dense(2, input_dim=3, rng=0)
+    for bad, error, message in [
+        (np.ones(3), ValueError, r"dense\(2\): x must be a 2-D array \(n_samples, n_features\); got shape \(3,\)"),
+        ([[1.0, np.inf, 0.0]], ValueError, r"dense\(2\): x must be finite; got inf at index \(0, 1\)"),
+        ([[1.0, np.nan, 0.0]], ValueError, "must be finite; got nan"),
+        ([["a", "b", "c"]], TypeError, r"dense\(2\): x must hold real numbers"),
+    ]:
+        with pytest.raises(error, match=message):
+            layer.forward(bad)
+    with pytest.raises(ValueError, match="units must be >= 1; got 0"):
+        Dense(0)
+    with pytest.raises(TypeError, match="units must be an integer"):
+        Dense(2.5)
+    with pytest.raises(ValueError, match="unknown activation 'rleu'"):
+        Dense(2, activation="rleu")
+    with pytest.raises(ValueError, match="init: unknown initialiser 'he'"):
+        Dense(2, init="he")
+    with pytest.raises(TypeError, match="dtype must be float32 or float64"):
+        Dense(2, dtype=np.int32)
+    with pytest.raises(ValueError, match="input_dim must be >= 1"):
+        Dense(2, input_dim=0)
+
+
+def test_dense_is_reproducible_from_a_seed_and_honours_float32():
+    a, b = Dense(3, input_dim=4, rng=5), Dense(3, input_dim=4, rng=5)
+    assert np.array_equal(a.params["W"], b.params["W"])
+    layer = Dense(3, activation="sigmoid", input_dim=4, rng=5, dtype=np.float32)
+    out = layer.forward(np.ones((2, 4)))  # float64 input is cast to the layer's dtype
+    assert layer.params["W"].dtype == np.float32 and out.dtype == np.float32
+
+
+def test_dense_accepts_activation_objects_and_none():
+    assert isinstance(Dense(2, activation=None).activation, Identity)
+    relu = ReLU()
+    assert Dense(2, activation=relu).activation is relu
+    out = Dense(3, activation="softmax", input_dim=2, rng=0).forward(np.ones((4, 2)))
+    assert np.allclose(out.sum(axis=1), 1)
+    assert isinstance(Dense(2, activation=Softmax).activation, Softmax)
+    assert isinstance(Dense(2, activation="sigmoid").activation, Sigmoid)
+
+
+def test_layer_interface_requires_forward_and_backward():
+    with pytest.raises(NotImplementedError, match="Layer must define forward"):
+        Layer().forward(np.ones((1, 1)))
+    with pytest.raises(NotImplementedError, match="Layer must define backward"):
+        Layer().backward(np.ones((1, 1)))
+    assert Layer().n_params == 0
