@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from nnlib.validation import as_array, as_number, describe
+from nnlib.validation import as_array, as_number, Configurable, describe
 
 __all__ = [
     "Activation", "Identity", "Step", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU", "Softplus", "GELU",
@@ -33,7 +33,7 @@ def _result(out):
     return out[()] if out.ndim == 0 else out
 
 
-class Activation:
+class Activation(Configurable):
     """An elementwise activation: the value f(z) and the derivative f'(z), both functions of the pre-activation z.
 
     ``act(z)`` -> f(z); ``act.derivative(z)`` -> f'(z); ``act.jvp(z, v)`` -> f'(z) * v, the gradient with
@@ -62,16 +62,6 @@ class Activation:
         if v.shape != z.shape:
             raise ValueError(f"v must have the shape of z {z.shape}; got shape {v.shape}")
         return _result(self._derivative(z) * v)
-
-    def __eq__(self, other):
-        return type(self) is type(other) and vars(self) == vars(other)
-
-    def __hash__(self):
-        return hash((type(self), tuple(sorted(vars(self).items()))))
-
-    def __repr__(self):
-        params = ", ".join(f"{key}={value!r}" for key, value in vars(self).items())
-        return f"{type(self).__name__}({params})"
 
 
 class Identity(Activation):
