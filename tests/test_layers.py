@@ -119,3 +119,40 @@ def test_layer_interface_requires_forward_and_backward():
     with pytest.raises(NotImplementedError, match="Layer must define backward"):
         Layer().backward(np.ones((1, 1)))
     assert Layer().n_params == 0
+
+
+# -- Dense backward (notebook 06) ----------------------------------------------------------------------------
+
+
+def test_backward_fills_grads_with_the_matrix_equations():
+    rng = np.random.default_rng(3)
+    layer = Dense(4, "tanh", input_dim=3, rng=4)
+    X, G = rng.normal(size=(6, 3)), rng.normal(size=(6, 4))
+    layer.forward(X)
+    W_before = layer.params["W"].copy()
+    grad_in = layer.backward(G)
+    Z = X @ layer.params["W"] + layer.params["b"]
+    delta = G * (1 - np.tanh(Z) ** 2)
+    np.testing.assert_allclose(layer.grads["W"], X.T @ delta, rtol=1e-13)
+    np.testing.assert_allclose(layer.grads["b"], delta.sum(axis=0), rtol=1e-13)
+    np.testing.assert_allclose(grad_in, delta @ W_before.T, rtol=1e-13)
+    assert grad_in.shape == X.shape and np.array_equal(layer.params["W"], W_before)  # backward does not update
+
+
+def test_backward_checks_its_input_and_order():
+    layer = Dense(2, input_dim=3, rng=0, name="out")
+    with pytest.raises(RuntimeError, match="out: call forward before backward"):
+        layer.backward(np.ones((4, 2)))
+    layer.forward(np.ones((4, 3)))
+    with pytest.raises(ValueError, match=r"out: grad_out must have the shape of the last output \(4, 2\); got shape \(4, 3\)"):
+        layer.backward(np.ones((4, 3)))
+    with pytest.raises(ValueError, match="out: grad_out must be finite"):
+        layer.backward(np.full((4, 2), np.nan))
+
+
+def test_backward_keeps_float32_and_grads_arrays_in_place():
+    layer = Dense(3, "relu", input_dim=2, rng=0, dtype=np.float32)
+    grads_W = layer.grads["W"]
+    layer.forward(np.ones((5, 2), np.float32))
+    out = layer.backward(np.ones((5, 3)))
+    assert layer.grads["W"] is grads_W and grads_W.dtype == np.float32 and out.dtype == np.float32
