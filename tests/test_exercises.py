@@ -5,7 +5,7 @@ The committed notebooks show "not answered yet" under each exercise (nbval compa
 exercise cell is replaced by the code of its folded solution and the whole notebook is executed again in a
 fresh kernel: every check must then print "Exercise k: correct". So a solution that rots, or a check that
 can never say "correct", fails the suite. A last cell then moves every control of every panel the notebook
-left in its namespace through its values (every option of a dropdown, up to seven values of a slider), as
+left in its namespace through its values (every option of a dropdown; both ends and the middle of a slider, where callbacks break), as
 a learner would after running the notebook: a callback that fails for some value (a name reused later in
 the notebook, a value the figure cannot show) fails here, with the panel, control and value named.
 """
@@ -32,13 +32,13 @@ SWEEP = """
 import json as _json
 
 def _values_of(control):
-    if hasattr(control, "options"):  # a dropdown: every option; a selection slider: up to seven, ends included
+    if hasattr(control, "options"):  # a dropdown: every option; a selection slider: both ends and the middle
         values = [o[1] if isinstance(o, tuple) else o for o in control.options]
-        if type(control).__name__ == "Dropdown" or len(values) <= 7:
+        if type(control).__name__ == "Dropdown" or len(values) <= 3:
             return values
-        return [values[round(i * (len(values) - 1) / 6)] for i in range(7)]
-    if hasattr(control, "min") and isinstance(control.value, int):  # an int slider: up to seven values
-        return sorted({control.min + round(i * (control.max - control.min) / 6) for i in range(7)})
+        return [values[0], values[len(values) // 2], values[-1]]
+    if hasattr(control, "min") and isinstance(control.value, int):  # an int slider: both ends and the middle
+        return sorted({control.min, (control.min + control.max) // 2, control.max})
     if isinstance(control.value, bool):
         return [False, True]
     return [control.value]
