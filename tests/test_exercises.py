@@ -9,8 +9,11 @@ left in its namespace through its values (every option of a dropdown; both ends 
 a learner would after running the notebook: a callback that fails for some value (a name reused later in
 the notebook, a value the figure cannot show) fails here, with the panel, control and value named.
 """
+import asyncio
 import json
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import nbformat
 import pytest
@@ -65,24 +68,31 @@ def panels_in_source(nb):
     return sum(len(re.findall(r"^\w+ = Panel\(", source(cell), re.M)) for cell in nb["cells"] if cell["cell_type"] == "code")
 
 
+def run_solved(path):
+    """The notebook with its solutions filled in and the panel sweep appended, executed in a fresh kernel."""
+    solved = nbformat.read(path, as_version=4)
+    exercises, solutions = tagged(solved, "exercise"), tagged(solved, "solution")
+    assert len(exercises) == len(solutions)
+    for exercise, solution in zip(exercises, solutions):
+        exercise.source = solution_code(solution)
+    solved.cells.append(nbformat.v4.new_code_cell(SWEEP))
+    client = NotebookClient(solved, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}})
+    asyncio.run(client.async_execute())  # its own event loop, closed at the end (this runs in a worker thread)
+    return solved
+
+
 @pytest.fixture(scope="module")
 def solved_runs():
-    """Each notebook executed once with its solutions and the panel sweep, shared by the tests below."""
-    runs = {}
+    """Every notebook executed once, in parallel (one kernel per core), shared by the tests below.
+
+    A notebook whose execution failed raises its error in the tests that ask for it, not in the others."""
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        futures = {path: pool.submit(run_solved, path) for path in NOTEBOOK_PATHS}
+        for future in futures.values():
+            future.exception()  # wait for all
 
     def run(path):
-        if path not in runs:
-            solved = nbformat.read(path, as_version=4)
-            exercises, solutions = tagged(solved, "exercise"), tagged(solved, "solution")
-            assert len(exercises) == len(solutions)
-            for exercise, solution in zip(exercises, solutions):
-                exercise.source = solution_code(solution)
-            solved.cells.append(nbformat.v4.new_code_cell(SWEEP))
-            client = NotebookClient(solved, timeout=300, kernel_name="python3",
-                                    resources={"metadata": {"path": str(NOTEBOOKS)}})
-            client.execute()
-            runs[path] = solved
-        return runs[path]
+        return futures[path].result()
 
     return run
 
