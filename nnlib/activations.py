@@ -42,6 +42,7 @@ class Activation(Configurable):
     ints and bools become float64; a number gives a numpy scalar). +-inf is allowed (each activation returns
     its limit); NaN is a ValueError and a non-numeric z a TypeError, both naming z.
     Subclasses set ``name`` and implement ``_value(z)`` and ``_derivative(z)`` on a checked float array.
+    ``_value``, ``_derivative`` and ``_jvp`` skip the checks: layers call them on arrays they checked already.
     Introduced in notebooks/03_activations.ipynb.
     """
 
@@ -61,7 +62,10 @@ class Activation(Configurable):
         v = as_array(v, "v", allow_empty=True)
         if v.shape != z.shape:
             raise ValueError(f"v must have the shape of z {z.shape}; got shape {v.shape}")
-        return _result(self._derivative(z) * v)
+        return _result(self._jvp(z, v))
+
+    def _jvp(self, z, v):
+        return self._derivative(z) * v
 
 
 class Identity(Activation):
@@ -272,10 +276,14 @@ class Softmax(Activation):
 
     def jvp(self, z, v):
         """J v = p * (v - sum_i p_i v_i) over the last axis, for v = dL/dp of z's shape (..., K)."""
-        p = self(z)
+        z = self._check(z)
         v = as_array(v, "v", allow_empty=True)
-        if v.shape != p.shape:
-            raise ValueError(f"v must have the shape of z {p.shape}; got shape {v.shape}")
+        if v.shape != z.shape:
+            raise ValueError(f"v must have the shape of z {z.shape}; got shape {v.shape}")
+        return self._jvp(z, v)
+
+    def _jvp(self, z, v):
+        p = self._value(z)
         return p * (v - (p * v).sum(axis=-1, keepdims=True))
 
     def jacobian(self, z):

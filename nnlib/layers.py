@@ -52,6 +52,8 @@ class Dense(Layer):
     None to take it from the first batch; init: the weights' initialiser (name or function, default
     "glorot_uniform" as in Keras); bias_init: default "zeros"; rng: int seed, numpy Generator or None;
     dtype: float64 (default) or float32, for parameters, outputs and gradients; name: used in messages.
+    seeded: True when rng was given; Sequential.fit(rng=seed) draws the initial weights of unseeded layers
+    from its own seed, so one seed reproduces a whole training run.
     params: {"W": (n_in, n_out), "b": (n_out,)}, created when n_in is known.
     forward(X): X (n_samples, n_in) -> A (n_samples, n_out); keeps X and Z = X @ W + b for backward.
     Introduced in notebooks/04_forward_pass.ipynb.
@@ -64,6 +66,7 @@ class Dense(Layer):
         self.activation = activations.get(activation)
         self.init, self.bias_init = _initialiser(init, "init"), _initialiser(bias_init, "bias_init")
         self.rng = as_generator(rng)
+        self.seeded = rng is not None
         if np.dtype(dtype) not in (np.float32, np.float64):
             raise TypeError(f"dtype must be float32 or float64; got {describe(dtype)}")
         self.dtype = np.dtype(dtype)
@@ -74,12 +77,14 @@ class Dense(Layer):
         if input_dim is not None:
             self.build(as_count(input_dim, "input_dim"))
 
-    def build(self, input_dim):
-        """Create W (input_dim, units) and b (units,) with the layer's initialisers and generator."""
+    def build(self, input_dim, rng=None):
+        """Create W (input_dim, units) and b (units,) with the layer's initialisers, drawing from rng (a numpy
+        Generator) or, by default, the layer's own generator."""
         self.input_dim = input_dim
+        rng = self.rng if rng is None else rng
         self.params = {
-            "W": self.init((input_dim, self.units), self.rng, self.dtype),
-            "b": self.bias_init((self.units,), self.rng, self.dtype),
+            "W": self.init((input_dim, self.units), rng, self.dtype),
+            "b": self.bias_init((self.units,), rng, self.dtype),
         }
         self.grads = {key: np.zeros_like(value) for key, value in self.params.items()}
 
@@ -93,10 +98,13 @@ class Dense(Layer):
             self.build(x.shape[1])
         if x.shape[1] != self.input_dim:
             raise ValueError(f"{self.name} expects {self.input_dim} features per sample; got x of shape {x.shape}")
-        x = x.astype(self.dtype, copy=False)
+        return self._forward(x.astype(self.dtype, copy=False))
+
+    def _forward(self, x):
+        """forward without the checks, for x already checked: a (n_samples, input_dim) array of the layer's dtype."""
         z = x @ self.params["W"] + self.params["b"]
         self._x, self._z = x, z
-        return self.activation(z)
+        return self.activation._value(z)
 
     def __repr__(self):
         act = type(self.activation).__name__
@@ -117,7 +125,15 @@ class Dense(Layer):
         if grad_out.shape != self._z.shape:
             raise ValueError(f"{self.name}: grad_out must have the shape of the last output {self._z.shape}; "
                          f"got shape {grad_out.shape}")
-        delta = self.activation.jvp(self._z, grad_out.astype(self.dtype, copy=False))
+        return self._backward(grad_out.astype(self.dtype, copy=False))
+
+    # (from notebooks/06_backprop.ipynb)
+    def _backward(self, grad_out):
+        """backward without the checks, for grad_out already checked (Sequential checks its data once).
+
+        Derived in notebooks/06_backprop.ipynb.
+        """
+        delta = self.activation._jvp(self._z, grad_out)
         self.grads["W"][...] = self._x.T @ delta
         self.grads["b"][...] = delta.sum(axis=0)
         return delta @ self.params["W"].T

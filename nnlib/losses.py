@@ -44,16 +44,23 @@ def _probabilities(p, name="y_pred"):
 
 class Loss(Configurable):
     """A loss: ``loss(y_pred, y_true)`` -> the mean over the batch (float); ``loss.gradient(y_pred, y_true)``
-    -> dL/d(y_pred), same shape and dtype as y_pred. Introduced in notebooks/05_losses.ipynb.
+    -> dL/d(y_pred), same shape and dtype as y_pred.
+
+    Subclasses implement ``_check(y_pred, y_true) -> (y_pred, y)``, which validates and converts the labels
+    (to y_pred's shape and dtype), and the unchecked ``_value(y_pred, y)`` and ``_gradient(y_pred, y)``, which
+    a training loop calls on data it checked once. Introduced in notebooks/05_losses.ipynb.
     """
 
     name = ""
 
     def __call__(self, y_pred, y_true):
-        raise NotImplementedError
+        return float(self._value(*self._check(y_pred, y_true)))
 
     def gradient(self, y_pred, y_true):
-        raise NotImplementedError
+        return self._gradient(*self._check(y_pred, y_true))
+
+    def _check(self, y_pred, y_true):
+        raise NotImplementedError(f"{type(self).__name__} must define _check, _value and _gradient")
 
 
 class MeanSquaredError(Loss):
@@ -64,13 +71,15 @@ class MeanSquaredError(Loss):
 
     name = "mse"
 
-    def __call__(self, y_pred, y_true):
+    def _check(self, y_pred, y_true):
         y_pred = _prediction(y_pred)
-        return float(np.mean((y_pred - _targets(y_true, y_pred)) ** 2))
+        return y_pred, _targets(y_true, y_pred)
 
-    def gradient(self, y_pred, y_true):
-        y_pred = _prediction(y_pred)
-        return 2 * (y_pred - _targets(y_true, y_pred)) / y_pred.size
+    def _value(self, y_pred, y):
+        return np.mean((y_pred - y) ** 2)
+
+    def _gradient(self, y_pred, y):
+        return 2 * (y_pred - y) / y_pred.size
 
 
 class _CrossEntropy(Loss):
@@ -84,9 +93,8 @@ class _CrossEntropy(Loss):
         if not self.eps < 0.5:
             raise ValueError(f"eps must be < 0.5; got {self.eps:g}")
 
-    def _clipped(self, y_pred):
-        """Logits as they are; probabilities checked to lie in [0, 1], then clipped to [eps, 1 - eps]."""
-        return y_pred if self.from_logits else np.clip(_probabilities(y_pred), self.eps, 1 - self.eps)
+    def _clipped(self, p):
+        return np.clip(p, self.eps, 1 - self.eps)
 
 
 class BinaryCrossEntropy(_CrossEntropy):
@@ -102,28 +110,26 @@ class BinaryCrossEntropy(_CrossEntropy):
 
     name = "binary_crossentropy"
 
-    def _inputs(self, y_pred, y_true):
+    def _check(self, y_pred, y_true):
         y_pred = _prediction(y_pred)
         y = _targets(y_true, y_pred)
         if y.min() < 0 or y.max() > 1:
             bad = y.min() if y.min() < 0 else y.max()
             raise ValueError(f"y_true must hold labels in [0, 1]; got {bad:g}")
-        return self._clipped(y_pred), y
+        return (y_pred if self.from_logits else _probabilities(y_pred)), y
 
-    def __call__(self, y_pred, y_true):
-        y_pred, y = self._inputs(y_pred, y_true)
+    def _value(self, y_pred, y):
         if self.from_logits:
             z = y_pred
-            return float(np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))))
-        p = y_pred
-        return float(-np.mean(y * np.log(p) + (1 - y) * np.log1p(-p)))
+            return np.mean(np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z))))
+        p = self._clipped(y_pred)
+        return -np.mean(y * np.log(p) + (1 - y) * np.log1p(-p))
 
-    def gradient(self, y_pred, y_true):
-        y_pred, y = self._inputs(y_pred, y_true)
+    def _gradient(self, y_pred, y):
         if self.from_logits:
             e = np.exp(-np.abs(y_pred))  # sigmoid(z) from exp(-|z|), as in notebook 03
             return (np.maximum(e, y_pred >= 0) / (1 + e) - y) / y.size
-        p = y_pred
+        p = self._clipped(y_pred)
         return (p - y) / (p * (1 - p)) / y.size
 
 
@@ -131,7 +137,7 @@ class CategoricalCrossEntropy(_CrossEntropy):
     """Categorical cross-entropy: the mean over samples of -sum_k y_k ln p_k = -ln p_c.
 
     y_pred: (n, K). y_true: integer class labels (n,) in 0 .. K-1, or rows (n, K) of non-negative numbers that
-    sum to 1 (one-hot, or soft labels).
+    sum to 1 (one-hot, or soft labels); integer labels become one-hot rows.
     from_logits=False: y_pred holds probabilities (a softmax output), clipped to [eps, 1 - eps] (eps = 1e-7)
     before the logarithm; gradient -y / (p n), with the clipped p.
     from_logits=True: y_pred holds scores z with p = softmax(z); loss logsumexp(z) - sum_k y_k z_k, with
@@ -141,7 +147,7 @@ class CategoricalCrossEntropy(_CrossEntropy):
 
     name = "categorical_crossentropy"
 
-    def _inputs(self, y_pred, y_true):
+    def _check(self, y_pred, y_true):
         y_pred = as_array(y_pred, "y_pred", ndim=2, shape_hint="(n_samples, n_classes)")
         n, k = y_pred.shape
         y = as_array(y_true, "y_true", ndim=(1, 2), shape_hint="(n_samples,) of class labels or (n_samples, n_classes)")
@@ -163,23 +169,21 @@ class CategoricalCrossEntropy(_CrossEntropy):
                 raise ValueError(f"y_true rows must be non-negative and sum to 1 (one-hot); row {i} sums to "
                                  f"{sums[i]:g}")
             y = y.astype(y_pred.dtype, copy=False)
-        return self._clipped(y_pred), y
+        return (y_pred if self.from_logits else _probabilities(y_pred)), y
 
-    def __call__(self, y_pred, y_true):
-        y_pred, y = self._inputs(y_pred, y_true)
+    def _value(self, y_pred, y):
         if self.from_logits:
             m = y_pred.max(axis=1, keepdims=True)
             logsumexp = m[:, 0] + np.log(np.exp(y_pred - m).sum(axis=1))
-            return float(np.mean(logsumexp - (y * y_pred).sum(axis=1)))
-        return float(-np.mean((y * np.log(y_pred)).sum(axis=1)))
+            return np.mean(logsumexp - (y * y_pred).sum(axis=1))
+        return -np.mean((y * np.log(self._clipped(y_pred))).sum(axis=1))
 
-    def gradient(self, y_pred, y_true):
-        y_pred, y = self._inputs(y_pred, y_true)
+    def _gradient(self, y_pred, y):
         n = y_pred.shape[0]
         if self.from_logits:
             e = np.exp(y_pred - y_pred.max(axis=1, keepdims=True))
             return (e / e.sum(axis=1, keepdims=True) - y) / n
-        return -y / y_pred / n
+        return -y / self._clipped(y_pred) / n
 
 
 LOSSES = {

@@ -159,6 +159,6 @@ def test_registry_uses_keras_names():
         get("hinge")
     with pytest.raises(TypeError, match="loss must be a name such as 'mse' or a Loss; got int 3"):
         get(3)
-    with pytest.raises(NotImplementedError):
+    with pytest.raises(NotImplementedError, match="Loss must define _check, _value and _gradient"):
         Loss()([[1.0]], [[1.0]])
     assert isinstance(Sigmoid()(0.0), np.float64)
