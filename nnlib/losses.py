@@ -62,6 +62,8 @@ class Loss(Configurable):
     def _check(self, y_pred, y_true):
         raise NotImplementedError(f"{type(self).__name__} must define _check, _value and _gradient")
 
+    _value = _gradient = _check
+
 
 class MeanSquaredError(Loss):
     """L = mean((y_pred - y_true)^2) over all N entries (samples x outputs), as Keras and PyTorch define it;
