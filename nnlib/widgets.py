@@ -6,6 +6,7 @@ ipywidgets and matplotlib are imported only when a panel is built, so ``import n
 Python process without them.
 """
 
+import asyncio
 import io
 import math
 
@@ -24,14 +25,19 @@ class Panel:
         line, the numbers a learner reads first.
     title: shown above the controls.
 
+    delay: seconds to wait after a control moves before redrawing, in a running kernel (default 0: at once).
+        A newer move within the delay replaces the waiting one, so dragging a slider over an expensive update
+        (a retrain) runs it once, for the value where the slider stops, not once for every value it passed.
+
     The figure is rendered to PNG into an ``ipywidgets.Image`` after each update. ``set(**values)`` moves
-    controls from code and returns the new status line. An exception in ``update`` raised by a slider move
-    is shown in the status line (starting with "error:") instead of disappearing into the kernel log.
+    controls from code and returns the new status line (at once, whatever the delay). An exception in
+    ``update`` raised by a slider move is shown in the status line (starting with "error:") instead of
+    disappearing into the kernel log.
 
     Introduced in notebooks/00_welcome.ipynb.
     """
 
-    def __init__(self, figure, controls, update, *, title=""):
+    def __init__(self, figure, controls, update, *, title="", delay=0.0):
         import ipywidgets
         from matplotlib.figure import Figure
 
@@ -55,6 +61,8 @@ class Panel:
             raise TypeError(f"update must be a function update(**values) -> str; got {type(update).__name__}")
         if not isinstance(title, str):
             raise TypeError(f"title must be a str; got {type(title).__name__}")
+        if isinstance(delay, bool) or not isinstance(delay, (int, float)) or not 0 <= delay < 10:
+            raise ValueError(f"delay must be a number of seconds in [0, 10); got {delay!r}")
         manager = getattr(figure.canvas, "manager", None)
         if manager is not None:  # made with pyplot: stop the notebook from also showing it as a still image
             import matplotlib.pyplot as plt
@@ -69,7 +77,7 @@ class Panel:
         parts = ([ipywidgets.HTML(f"<b>{title}</b>")] if title else []) + [row, self.image, self._status]
         self.widget = ipywidgets.VBox(parts)
         self.widget.add_class("nnlib-panel")
-        self._holding = False
+        self._holding, self.delay, self._waiting = False, float(delay), None
         for control in self.controls.values():
             control.observe(self._changed, names="value")
         self.refresh()
@@ -114,6 +122,20 @@ class Panel:
     def _changed(self, change):
         if self._holding:
             return
+        if self.delay > 0:
+            try:
+                loop = asyncio.get_running_loop()  # the kernel's; none outside a kernel
+            except RuntimeError:
+                loop = None
+            if loop is not None:
+                if self._waiting is not None:
+                    self._waiting.cancel()  # a newer move replaces the one still waiting
+                self._waiting = loop.call_later(self.delay, self._redraw)
+                return
+        self._redraw()
+
+    def _redraw(self):
+        self._waiting = None
         try:
             self.refresh()
         except Exception as error:  # shown to the learner, who has no other view of a callback's error

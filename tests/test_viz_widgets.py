@@ -185,3 +185,24 @@ def test_network_diagram_draws_one_arrow_per_weight_and_updates_in_place():
         diagram.update([np.ones((2, 4)), np.ones((4, 1))])
     with pytest.raises(TypeError, match="weights must be a non-empty list of 2-D arrays"):
         NetworkDiagram(fig.add_subplot(), W1)
+
+
+def test_panel_delay_redraws_once_for_a_quick_series_of_moves():
+    import asyncio
+
+    panel, calls = make_panel(delay=0.05)
+    calls.clear()
+
+    async def drag():
+        for value in (2, 3, -1, 0):  # four moves, faster than the delay
+            panel.controls["slope"].value = value
+        assert calls == []  # nothing drawn yet
+        await asyncio.sleep(0.2)
+
+    asyncio.run(drag())
+    assert calls == [(0, "a")] and panel.status == "a: slope 0"
+    panel.controls["slope"].value = 3  # outside a running event loop the redraw is immediate
+    assert calls[-1] == (3, "a")
+    for bad in (-1, 10, "0.1", True):
+        with pytest.raises(ValueError, match="delay must be a number of seconds in"):
+            make_panel(delay=bad)
