@@ -6,10 +6,10 @@ Every module is generated from the notebooks in ``notebooks/``; each public symb
 names the notebook that derives it. numpy is the only dependency of the core modules.
 """
 
-from . import activations, gradcheck, init, layers, losses, neurons, optim, validation, viz, widgets
+from . import activations, data, gradcheck, init, layers, losses, metrics, model, neurons, optim, validation, viz, widgets
 
 __version__ = "0.1.0"
 __all__ = [
-    "activations", "gradcheck", "init", "layers", "losses", "neurons", "optim", "validation", "viz",
-    "widgets",
+    "activations", "data", "gradcheck", "init", "layers", "losses", "metrics", "model", "neurons", "optim",
+    "validation", "viz", "widgets",
 ]

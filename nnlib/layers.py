@@ -128,15 +128,24 @@ class Dense(Layer):
         return self._backward(grad_out.astype(self.dtype, copy=False))
 
     # (from notebooks/06_backprop.ipynb)
-    def _backward(self, grad_out):
+    def _backward(self, grad_out, input_grad=True):
         """backward without the checks, for grad_out already checked (Sequential checks its data once).
 
-        Derived in notebooks/06_backprop.ipynb.
+        input_grad=False skips dL/dX (returns None): the first layer of a network has no one to pass it to, and
+        for a wide input it costs as much as the layer's forward product. Derived in notebooks/06_backprop.ipynb.
         """
-        delta = self.activation._jvp(self._z, grad_out)
-        self.grads["W"][...] = self._x.T @ delta
-        self.grads["b"][...] = delta.sum(axis=0)
-        return delta @ self.params["W"].T
+        return self._backward_delta(self.activation._jvp(self._z, grad_out), input_grad)
+
+    # (from notebooks/06_backprop.ipynb)
+    def _backward_delta(self, delta, input_grad=True):
+        """The rest of backward, from delta = dL/dZ: fills grads, returns delta W^T (or None).
+
+        A training loop that knows dL/dZ directly (sigmoid or softmax with cross-entropy: p - y, notebook 05)
+        starts here. Derived in notebooks/06_backprop.ipynb.
+        """
+        np.matmul(self._x.T, delta, out=self.grads["W"])  # X^T delta, written into the existing array
+        np.sum(delta, axis=0, out=self.grads["b"])
+        return delta @ self.params["W"].T if input_grad else None
 
 
 def _initialiser(value, name):
