@@ -186,8 +186,8 @@ def test_model_level_errors():
         Sequential(["dense"])
     with pytest.raises(TypeError, match="dtype must be float32 or float64"):
         Sequential(dtype="int32")
-    with pytest.raises(ValueError, match="unknown optimizer 'adamw'"):
-        Sequential([Dense(1, input_dim=2)]).compile(optimizer="adamw")
+    with pytest.raises(ValueError, match="unknown optimizer 'lbfgs'"):
+        Sequential([Dense(1, input_dim=2)]).compile(optimizer="lbfgs")
     with pytest.raises(ValueError, match="unknown metric 'f1'"):
         Sequential([Dense(1, input_dim=2)]).compile(metrics=["f1"])
     model = Sequential([Dense(2, input_dim=3, rng=0)])
@@ -203,3 +203,29 @@ def test_seeded_layers_keep_their_weights_and_unseeded_ones_follow_fits_seed():
     seeded.fit(X, y, epochs=1, batch_size=None, shuffle=False, rng=0, verbose=0)
     fresh = Dense(4, "tanh", input_dim=2, rng=42)
     assert np.array_equal(W_before, fresh.params["W"])
+
+
+def test_learning_rate_scheduler_sets_and_records_the_lr():
+    from nnlib.model import LearningRateScheduler
+    from nnlib.optim import StepDecay
+
+    X, y = moons(n=40, noise=0.1, rng=0)
+    model = small_model(lr=0.4)
+    history = model.fit(X, y, epochs=5, callbacks=[LearningRateScheduler(StepDecay(2, 0.5))], rng=0, verbose=0)
+    assert history.history["lr"] == [0.4, 0.4, 0.2, 0.2, 0.1] and model.optimizer.lr == 0.1
+    with pytest.raises(TypeError, match="schedule must be a function"):
+        LearningRateScheduler(0.1)
+
+
+def test_get_and_set_weights():
+    X, y = moons(n=30, noise=0.1, rng=0)
+    a = small_model()
+    a.fit(X, y, epochs=2, rng=0, verbose=0)
+    b = small_model()
+    b.set_weights(a.get_weights())
+    assert all(np.array_equal(p, q) for p, q in zip(a.params, b.params))
+    b.fit(X, y, epochs=1, rng=1, verbose=0)  # set_weights marks the model initialised: fit keeps them as start
+    with pytest.raises(ValueError, match="weights must be a list of 4 arrays"):
+        b.set_weights(a.get_weights()[:2])
+    with pytest.raises(ValueError, match=r"weights\[0\] must have shape \(2, 8\)"):
+        b.set_weights([np.ones((3, 8))] + a.get_weights()[1:])

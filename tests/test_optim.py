@@ -1,39 +1,184 @@
-"""nnlib.optim (notebook 07: the interface and SGD)."""
+"""nnlib.optim (notebooks 07 and 09): golden values for the first five steps of every optimizer, computed here
+independently, number by number, from the published rules as torch.optim implements them; convergence;
+state per array; state_dict round trips; schedules; and argument checks."""
+import math
+
 import numpy as np
 import pytest
 
-from nnlib.optim import SGD, Optimizer
+from nnlib.optim import (
+    OPTIMIZERS, SGD, AdaGrad, Adam, AdamW, CosineDecay, ExponentialDecay, Optimizer, RMSProp, StepDecay, get,
+)
+
+P0 = [1.0, -2.0, 0.0]
+GRADIENTS = [[0.5, -1.0, 0.0], [0.3, 2.0, 1e-3], [-0.2, 0.1, -4.0], [1.0, -0.5, 0.5], [0.0, 0.25, 2.0]]
 
 
-def test_sgd_updates_every_array_in_place_by_minus_lr_times_grad():
-    w, b = np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([0.5])
-    w_id, b_id = id(w), id(b)
-    SGD(0.1).step([w, b], [np.array([[1.0, 0.0], [-2.0, 0.5]]), np.array([4.0])])
-    np.testing.assert_allclose(w, [[0.9, 2.0], [3.2, 3.95]], rtol=0, atol=1e-15)
-    np.testing.assert_allclose(b, [0.1], rtol=0, atol=1e-15)
-    assert id(w) == w_id and id(b) == b_id
+def reference(kind, hp):
+    """The five iterates, one coordinate at a time in Python floats, from the rules as written in the docs."""
+    out = []
+    for j, p in enumerate(P0):
+        s = dict(v=None, sum=0.0, avg=0.0, buf=0.0, m=0.0, sq=0.0)
+        history = []
+        for t, grads in enumerate(GRADIENTS, start=1):
+            g = grads[j]
+            if kind == "sgd":
+                g = g + hp.get("weight_decay", 0.0) * p
+                mu = hp.get("momentum", 0.0)
+                if mu:
+                    s["v"] = g if s["v"] is None else mu * s["v"] + g
+                    g = g + mu * s["v"] if hp.get("nesterov") else s["v"]
+                p = p - hp["lr"] * g
+            elif kind == "adagrad":
+                s["sum"] += g * g
+                p = p - hp["lr"] * g / (math.sqrt(s["sum"]) + hp["eps"])
+            elif kind == "rmsprop":
+                s["avg"] = hp["rho"] * s["avg"] + (1 - hp["rho"]) * g * g
+                scaled = g / (math.sqrt(s["avg"]) + hp["eps"])
+                if hp.get("momentum"):
+                    s["buf"] = hp["momentum"] * s["buf"] + scaled
+                    scaled = s["buf"]
+                p = p - hp["lr"] * scaled
+            else:  # adam, adamw
+                if kind == "adamw":
+                    p = p * (1 - hp["lr"] * hp["weight_decay"])
+                else:
+                    g = g + hp.get("weight_decay", 0.0) * p
+                s["m"] = hp["beta1"] * s["m"] + (1 - hp["beta1"]) * g
+                s["sq"] = hp["beta2"] * s["sq"] + (1 - hp["beta2"]) * g * g
+                m_hat, v_hat = s["m"] / (1 - hp["beta1"] ** t), s["sq"] / (1 - hp["beta2"] ** t)
+                p = p - hp["lr"] * m_hat / (math.sqrt(v_hat) + hp["eps"])
+            history.append(p)
+        out.append(history)
+    return np.array(out).T  # (5 steps, 3 coordinates)
 
 
-def test_sgd_converges_on_a_quadratic_below_two_over_lambda_max_and_diverges_above():
-    H = np.diag([1.0, 10.0])
-    for lr, converges in ((0.19, True), (0.21, False)):
-        w = np.array([3.0, -2.0])
-        for _ in range(300):
-            SGD(lr).step([w], [H @ w])
-        assert (np.abs(w).max() < 1e-6) == converges
+CASES = [
+    ("sgd", SGD(lr=0.1), dict(lr=0.1)),
+    ("sgd", SGD(lr=0.1, momentum=0.9), dict(lr=0.1, momentum=0.9)),
+    ("sgd", SGD(lr=0.1, momentum=0.9, nesterov=True), dict(lr=0.1, momentum=0.9, nesterov=True)),
+    ("sgd", SGD(lr=0.05, momentum=0.5, weight_decay=0.1), dict(lr=0.05, momentum=0.5, weight_decay=0.1)),
+    ("adagrad", AdaGrad(lr=0.1), dict(lr=0.1, eps=1e-10)),
+    ("rmsprop", RMSProp(lr=0.01), dict(lr=0.01, rho=0.99, eps=1e-8)),
+    ("rmsprop", RMSProp(lr=0.01, rho=0.9, momentum=0.8), dict(lr=0.01, rho=0.9, eps=1e-8, momentum=0.8)),
+    ("adam", Adam(lr=0.1), dict(lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8)),
+    ("adam", Adam(lr=0.1, beta1=0.5, beta2=0.9, weight_decay=0.2), dict(lr=0.1, beta1=0.5, beta2=0.9, eps=1e-8, weight_decay=0.2)),
+    ("adamw", AdamW(lr=0.1), dict(lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01)),
+]
 
 
-def test_sgd_keeps_float32():
-    w = np.ones(3, np.float32)
-    SGD(0.5).step([w], [np.ones(3, np.float32)])
-    assert w.dtype == np.float32 and w.tolist() == [0.5, 0.5, 0.5]
+@pytest.mark.parametrize("kind, optimizer, hp", CASES, ids=[repr(c[1]) for c in CASES])
+def test_first_five_steps_match_the_rules_computed_by_hand(kind, optimizer, hp):
+    p = np.array(P0)
+    steps = []
+    for g in GRADIENTS:
+        optimizer.step([p], [np.array(g)])
+        steps.append(p.copy())
+    np.testing.assert_allclose(np.array(steps), reference(kind, hp), rtol=0, atol=1e-12)
+
+
+def test_defaults_are_pytorchs():
+    assert (SGD().lr, SGD().momentum, SGD().nesterov, SGD().weight_decay) == (0.001, 0.0, False, 0.0)
+    assert (AdaGrad().lr, AdaGrad().eps) == (0.01, 1e-10)
+    assert (RMSProp().lr, RMSProp().rho, RMSProp().eps, RMSProp().momentum) == (0.01, 0.99, 1e-8, 0.0)
+    assert (Adam().lr, Adam().beta1, Adam().beta2, Adam().eps, Adam().weight_decay) == (0.001, 0.9, 0.999, 1e-8, 0.0)
+    assert AdamW().weight_decay == 0.01
+
+
+def test_adams_first_step_is_lr_times_the_sign():
+    p = np.zeros(3)
+    Adam(lr=0.01).step([p], [np.array([1e-3, -7.0, 300.0])])
+    np.testing.assert_allclose(p, [-0.01, 0.01, -0.01], rtol=1e-4)
+
+
+@pytest.mark.parametrize("make, tolerance", [
+    (lambda: SGD(0.02), 1e-6), (lambda: SGD(0.02, momentum=0.9), 1e-6), (lambda: SGD(0.02, 0.9, True), 1e-6),
+    (lambda: AdaGrad(0.5), 1e-6), (lambda: Adam(0.05), 1e-3), (lambda: AdamW(0.05, weight_decay=0), 1e-3),
+    (lambda: RMSProp(0.01), 0.02),  # a constant-lr RMSProp ends hovering at about lr around the minimum
+])
+def test_every_optimizer_converges_on_a_convex_quadratic(make, tolerance):
+    H, w = np.array([[3.0, 1.0], [1.0, 2.0]]), np.array([2.0, -3.0])
+    optimizer = make()
+    for _ in range(3000):
+        optimizer.step([w], [H @ w])
+    assert np.abs(w).max() < tolerance
+
+
+def test_state_is_kept_per_array():
+    a, b = np.array([1.0, 2.0]), np.array([[3.0]])
+    together = Adam(0.1)
+    alone_a, alone_b = np.array([1.0, 2.0]), np.array([[3.0]])
+    opt_a, opt_b = Adam(0.1), Adam(0.1)
+    for t in range(4):
+        ga, gb = np.array([t - 1.0, 0.5]), np.array([[2.0 - t]])
+        together.step([a, b], [ga, gb])
+        opt_a.step([alone_a], [ga])
+        opt_b.step([alone_b], [gb])
+    assert np.array_equal(a, alone_a) and np.array_equal(b, alone_b)
+    assert set(together.state) == {0, 1} and together.state[1]["m"].shape == (1, 1)
+    with pytest.raises(ValueError, match=r"params\[0\] has shape \(3,\) but this optimizer's state for it"):
+        together.step([np.ones(3), b], [np.ones(3), gb])
+
+
+@pytest.mark.parametrize("make", [lambda: SGD(0.1, momentum=0.9, nesterov=True), lambda: AdaGrad(0.1),
+                                  lambda: RMSProp(0.01, momentum=0.5), lambda: Adam(0.05), lambda: AdamW(0.05)])
+def test_state_dict_round_trip_resumes_identically(make):
+    rng = np.random.default_rng(0)
+    grads = [rng.normal(size=(2, 3)) for _ in range(10)]
+    straight, p = make(), np.ones((2, 3))
+    for g in grads:
+        straight.step([p], [g])
+    first, q = make(), np.ones((2, 3))
+    for g in grads[:5]:
+        first.step([q], [g])
+    saved = first.state_dict()
+    for g in grads[:5]:  # keep using the first optimizer: the saved copy must not change
+        first.step([np.ones((2, 3))], [g])
+    resumed = make()
+    resumed.load_state_dict(saved)
+    for g in grads[5:]:
+        resumed.step([q], [g])
+    assert np.array_equal(p, q)
+
+
+def test_load_state_dict_checks_its_input():
+    with pytest.raises(ValueError, match="this is a SGD; the state_dict comes from a Adam"):
+        SGD().load_state_dict(Adam().state_dict())
+    with pytest.raises(ValueError, match="state_dict must be a dict made by state_dict()"):
+        SGD().load_state_dict({"lr": 0.1})
+    bad = Adam().state_dict()
+    bad["hyperparameters"]["beta1"] = 1.5
+    with pytest.raises(ValueError, match=r"beta1 must be in \[0, 1\); got 1.5"):
+        Adam().load_state_dict(bad)
+
+
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: SGD(0), ValueError, "lr must be > 0; got 0"),
+    (lambda: SGD(float("inf")), ValueError, "lr must be finite"),
+    (lambda: SGD("0.1"), TypeError, "lr must be a real number"),
+    (lambda: SGD(0.1, momentum=1.0), ValueError, r"momentum must be in \[0, 1\); got 1"),
+    (lambda: SGD(0.1, momentum=-0.1), ValueError, r"momentum must be in \[0, 1\)"),
+    (lambda: SGD(0.1, nesterov=True), ValueError, "nesterov=True needs a momentum > 0"),
+    (lambda: SGD(0.1, momentum=0.9, nesterov=1), TypeError, "nesterov must be True or False"),
+    (lambda: SGD(0.1, weight_decay=-1), ValueError, "weight_decay must be >= 0"),
+    (lambda: AdaGrad(eps=0), ValueError, "eps must be > 0"),
+    (lambda: RMSProp(rho=1), ValueError, r"rho must be in \[0, 1\)"),
+    (lambda: Adam(beta1=1), ValueError, r"beta1 must be in \[0, 1\)"),
+    (lambda: Adam(beta2=float("nan")), ValueError, "beta2 must be finite"),
+    (lambda: AdamW(weight_decay=-0.1), ValueError, "weight_decay must be >= 0"),
+    (lambda: StepDecay(0), ValueError, "step_size must be >= 1"),
+    (lambda: ExponentialDecay(0), ValueError, "gamma must be > 0"),
+    (lambda: CosineDecay(10, lr_min=-1), ValueError, "lr_min must be >= 0"),
+])
+def test_bad_hyperparameters_raise(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
 
 
 @pytest.mark.parametrize("params, grads, error, message", [
     ([np.ones(2)], [np.ones(2), np.ones(2)], ValueError, "same length; got 1 and 2"),
     ([np.ones(2)], [np.ones(3)], ValueError, r"grads\[0\] must have the shape of params\[0\] \(2,\); got \(3,\)"),
     ([np.ones(2, int)], [np.ones(2)], TypeError, r"params\[0\] must be a float numpy array"),
-    ([[1.0, 2.0]], [np.ones(2)], TypeError, r"params\[0\] must be a float numpy array"),
     (np.ones(2), np.ones(2), TypeError, "params and grads must be lists of arrays"),
 ])
 def test_step_checks_its_arguments(params, grads, error, message):
@@ -41,17 +186,34 @@ def test_step_checks_its_arguments(params, grads, error, message):
         SGD(0.1).step(params, grads)
 
 
-@pytest.mark.parametrize("lr, error, message", [
-    (0, ValueError, "lr must be > 0; got 0"), (-0.1, ValueError, "lr must be > 0"),
-    (float("inf"), ValueError, "lr must be finite"), (float("nan"), ValueError, "lr must be finite"),
-    ("0.1", TypeError, "lr must be a real number"),
-])
-def test_learning_rate_is_validated(lr, error, message):
-    with pytest.raises(error, match=message):
-        SGD(lr)
+def test_float32_stays_float32_with_state():
+    p = np.ones(3, np.float32)
+    for optimizer in (SGD(0.1, momentum=0.9), AdaGrad(), RMSProp(momentum=0.5), Adam(), AdamW()):
+        optimizer.step([p], [np.ones(3, np.float32)])
+        assert p.dtype == np.float32 and all(v.dtype == np.float32 for v in optimizer.state[0].values()
+                                             if isinstance(v, np.ndarray))
 
 
-def test_interface_and_repr():
-    assert repr(SGD(0.05)) == "SGD(lr=0.05)"
-    with pytest.raises(NotImplementedError):
-        Optimizer().step([np.ones(1)], [np.ones(1)])
+def test_schedules():
+    assert [StepDecay(10, 0.5)(e, 0.1) for e in (0, 9, 10, 25)] == [0.1, 0.1, 0.05, 0.025]
+    assert ExponentialDecay(0.5)(3, 8.0) == 1.0
+    cosine = CosineDecay(10, lr_min=0.01)
+    assert cosine(0, 0.11) == pytest.approx(0.11) and cosine(5, 0.11) == pytest.approx(0.06)
+    assert cosine(10, 0.11) == 0.01 and cosine(50, 0.11) == 0.01
+
+
+def test_names_and_interface():
+    for name, cls, extra in [("sgd", SGD, {}), ("momentum", SGD, {"momentum": 0.9}), ("adagrad", AdaGrad, {}),
+                             ("nesterov", SGD, {"momentum": 0.9, "nesterov": True}), ("rmsprop", RMSProp, {}),
+                             ("adam", Adam, {}), ("adamw", AdamW, {})]:
+        optimizer = get(name)
+        assert type(optimizer) is cls and all(getattr(optimizer, k) == v for k, v in extra.items())
+    assert set(OPTIMIZERS) == {"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"}
+    adam = Adam()
+    assert get(adam) is adam and repr(SGD(0.05)) == "SGD(lr=0.05, momentum=0.0, nesterov=False, weight_decay=0.0)"
+    with pytest.raises(ValueError, match="unknown optimizer 'lbfgs'; valid names: sgd, momentum"):
+        get("lbfgs")
+    with pytest.raises(TypeError, match="optimizer must be a name such as 'sgd' or an Optimizer"):
+        get(0.1)
+    with pytest.raises(NotImplementedError, match="Optimizer must define _update"):
+        Optimizer(0.1).step([np.ones(1)], [np.ones(1)])

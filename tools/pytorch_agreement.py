@@ -1,4 +1,5 @@
-"""Compare nnlib with PyTorch, where PyTorch is installed: values and gradients of every activation.
+"""Compare nnlib with PyTorch, where PyTorch is installed: every activation (values and gradients) and every
+optimizer (20 steps on the same gradients).
 
 Not part of the test suite (PyTorch is a 200 MB download, and nnlib must not depend on it); run it by hand
 in an environment with torch and numpy, from the repository root:
@@ -7,7 +8,8 @@ in an environment with torch and numpy, from the repository root:
 
 It prints, per activation and dtype, the largest difference of f(z) (relative to max(1, |f|)) and of f'(z)
 (PyTorch's autograd) on 2000 random pre-activations plus the kinks and the tails, and the derivative each
-gives at z = 0 (the convention at a kink). It exits with status 1 if a float64 difference exceeds 1e-13.
+gives at z = 0 (the convention at a kink); then, per optimizer, the largest difference of the parameters
+after 20 steps on the same random gradients. It exits with status 1 if a float64 difference exceeds 1e-13.
 """
 import sys
 
@@ -15,6 +17,7 @@ import numpy as np
 import torch
 
 from nnlib import activations as A
+from nnlib import optim as O
 
 
 def main():
@@ -51,6 +54,28 @@ def main():
     jvp_diff = np.abs(A.Softmax().jvp(rows, v) - tensor.grad.numpy()).max()
     worst = max(worst, f_diff, jvp_diff)
     print(f"{'softmax':<17} {'float64':<8} {f_diff:8.1e} {jvp_diff:8.1e}   (jvp against autograd)")
+    cases = [
+        (O.SGD(0.1), lambda p: torch.optim.SGD(p, lr=0.1)),
+        (O.SGD(0.1, momentum=0.9), lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9)),
+        (O.SGD(0.1, momentum=0.9, nesterov=True, weight_decay=0.01),
+         lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01)),
+        (O.AdaGrad(0.1), lambda p: torch.optim.Adagrad(p, lr=0.1)),
+        (O.RMSProp(0.01, rho=0.9, momentum=0.5), lambda p: torch.optim.RMSprop(p, lr=0.01, alpha=0.9, momentum=0.5)),
+        (O.Adam(0.01, weight_decay=0.1), lambda p: torch.optim.Adam(p, lr=0.01, weight_decay=0.1)),
+        (O.AdamW(0.01), lambda p: torch.optim.AdamW(p, lr=0.01)),
+    ]
+    start, gradients = rng.normal(size=(4, 3)), rng.normal(size=(20, 4, 3))
+    for ours, make_theirs in cases:
+        p = start.copy()
+        tensor = torch.tensor(start.copy(), requires_grad=True)
+        theirs = make_theirs([tensor])
+        for g in gradients:
+            ours.step([p], [g])
+            tensor.grad = torch.tensor(g)
+            theirs.step()
+        diff = np.abs(p - tensor.detach().numpy()).max()
+        worst = max(worst, diff)
+        print(f"{ours!r:<78} {diff:8.1e}")
     print(f"largest float64 difference: {worst:.1e}")
     return 0 if worst <= 1e-13 else 1
 
