@@ -28,8 +28,10 @@ def _pre_activation(z, allow_inf=True):
     return as_array(z, "z", allow_empty=True, allow_inf=allow_inf)
 
 
-def _result(out):
-    """A numpy scalar for a 0-d result (float32 stays float32), else the array."""
+def _result(out, dtype):
+    """The result in the input's dtype (numpy 1.x promotes some 0-d float32 arithmetic to float64), as a numpy
+    scalar for a 0-d input, else as the array."""
+    out = np.asarray(out, dtype=dtype)
     return out[()] if out.ndim == 0 else out
 
 
@@ -50,11 +52,13 @@ class Activation(Configurable):
     elementwise = True
 
     def __call__(self, z):
-        return _result(self._value(_pre_activation(z)))
+        z = _pre_activation(z)
+        return _result(self._value(z), z.dtype)
 
     def derivative(self, z):
         """f'(z), elementwise, same shape and dtype as z."""
-        return _result(self._derivative(_pre_activation(z)))
+        z = _pre_activation(z)
+        return _result(self._derivative(z), z.dtype)
 
     def jvp(self, z, v):
         """f'(z) * v: the gradient with respect to z, given v, the gradient with respect to f(z) (z's shape)."""
@@ -62,7 +66,7 @@ class Activation(Configurable):
         v = as_array(v, "v", allow_empty=True)
         if v.shape != z.shape:
             raise ValueError(f"v must have the shape of z {z.shape}; got shape {v.shape}")
-        return _result(self._jvp(z, v))
+        return _result(self._jvp(z, v), np.result_type(z, v))
 
     def _jvp(self, z, v):
         return self._derivative(z) * v
