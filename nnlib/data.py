@@ -20,7 +20,10 @@ __all__ = [
 # ---- notebooks/08_training.ipynb ---------------------------------------------------------------------------
 
 def _noise(value):
-    return as_number(value, "noise") if value == 0 else as_number(value, "noise", positive=True)
+    value = as_number(value, "noise")
+    if value < 0:
+        raise ValueError(f"noise must be >= 0 (a standard deviation); got {value:g}")
+    return value
 
 
 def _counts(n, k):

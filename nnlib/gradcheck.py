@@ -70,21 +70,16 @@ def check_gradients(network, X, y, loss, h=1e-5):
         raise TypeError(f"network must be a non-empty list of layers or a model with .layers; got {describe(network)}")
     loss = losses.get(loss)
 
-    def total_loss(_=None):
+    def forward():
         out = X
         for layer in layers:
             out = layer.forward(out)
-        return loss(out, y)
+        return out
 
-    out = X
-    for layer in layers:
-        out = layer.forward(out)
-    grad = loss.gradient(out, y)
+    grad = loss.gradient(forward(), y)
     for layer in reversed(layers):
         grad = layer.backward(grad)
-    analytic = {f"layers[{i}].{key}": layer.grads[key].copy() for i, layer in enumerate(layers) for key in layer.params}
-    return {
-        f"layers[{i}].{key}": relative_error(analytic[f"layers[{i}].{key}"],
-                                             numerical_gradient(total_loss, layer.params[key], h))
-        for i, layer in enumerate(layers) for key in layer.params
-    }
+    analytic = [(f"layers[{i}].{key}", layer.grads[key].copy(), layer.params[key])
+                for i, layer in enumerate(layers) for key in layer.params]
+    return {name: relative_error(grad, numerical_gradient(lambda _: loss(forward(), y), param, h))
+            for name, grad, param in analytic}

@@ -24,14 +24,14 @@ def _prediction(y_pred):
     return y_pred
 
 
-def _targets(y_true, y_pred):
-    """y_true as y_pred's dtype and shape; a column (n,) is accepted for y_pred of shape (n, 1)."""
+def _targets(y_true, shape, dtype):
+    """y_true in the predictions' shape and dtype; a column (n,) is accepted for predictions of shape (n, 1)."""
     y_true = as_array(y_true, "y_true")
-    if y_true.shape != y_pred.shape and y_pred.ndim == 2 and y_pred.shape[1] == 1 and y_true.shape == y_pred.shape[:1]:
+    if y_true.shape != shape and len(shape) == 2 and shape[1] == 1 and y_true.shape == shape[:1]:
         y_true = y_true[:, None]
-    if y_true.shape != y_pred.shape:
-        raise ValueError(f"y_true must have the shape of y_pred {y_pred.shape}; got shape {y_true.shape}")
-    return y_true.astype(y_pred.dtype, copy=False)
+    if y_true.shape != shape:
+        raise ValueError(f"y_true must have the shape of y_pred {shape}; got shape {y_true.shape}")
+    return y_true.astype(dtype, copy=False)
 
 
 def _probabilities(p, name="y_pred"):
@@ -46,9 +46,10 @@ class Loss(Configurable):
     """A loss: ``loss(y_pred, y_true)`` -> the mean over the batch (float); ``loss.gradient(y_pred, y_true)``
     -> dL/d(y_pred), same shape and dtype as y_pred.
 
-    Subclasses implement ``_check(y_pred, y_true) -> (y_pred, y)``, which validates and converts the labels
-    (to y_pred's shape and dtype), and the unchecked ``_value(y_pred, y)`` and ``_gradient(y_pred, y)``, which
-    a training loop calls on data it checked once. Introduced in notebooks/05_losses.ipynb.
+    Subclasses implement ``_labels(y_true, shape, dtype)``, which checks the labels against the shape and dtype
+    of the predictions and converts them (class labels to one-hot rows, say), and the unchecked
+    ``_value(y_pred, y)`` and ``_gradient(y_pred, y)``, which a training loop calls on data it checked once;
+    ``_prediction(y_pred)`` checks the predictions. Introduced in notebooks/05_losses.ipynb.
     """
 
     name = ""
@@ -60,9 +61,20 @@ class Loss(Configurable):
         return self._gradient(*self._check(y_pred, y_true))
 
     def _check(self, y_pred, y_true):
-        raise NotImplementedError(f"{type(self).__name__} must define _check, _value and _gradient")
+        y_pred = self._prediction(y_pred)
+        return y_pred, self._labels(y_true, y_pred.shape, y_pred.dtype)
 
-    _value = _gradient = _check
+    def _prediction(self, y_pred):
+        return _prediction(y_pred)
+
+    def _labels(self, y_true, shape, dtype):
+        raise NotImplementedError(f"{type(self).__name__} must define _labels, _value and _gradient")
+
+    def _value(self, y_pred, y):
+        raise NotImplementedError(f"{type(self).__name__} must define _labels, _value and _gradient")
+
+    def _gradient(self, y_pred, y):
+        raise NotImplementedError(f"{type(self).__name__} must define _labels, _value and _gradient")
 
 
 class MeanSquaredError(Loss):
@@ -73,9 +85,8 @@ class MeanSquaredError(Loss):
 
     name = "mse"
 
-    def _check(self, y_pred, y_true):
-        y_pred = _prediction(y_pred)
-        return y_pred, _targets(y_true, y_pred)
+    def _labels(self, y_true, shape, dtype):
+        return _targets(y_true, shape, dtype)
 
     def _value(self, y_pred, y):
         error = y_pred - y
@@ -113,13 +124,16 @@ class BinaryCrossEntropy(_CrossEntropy):
 
     name = "binary_crossentropy"
 
-    def _check(self, y_pred, y_true):
+    def _prediction(self, y_pred):
         y_pred = _prediction(y_pred)
-        y = _targets(y_true, y_pred)
+        return y_pred if self.from_logits else _probabilities(y_pred)
+
+    def _labels(self, y_true, shape, dtype):
+        y = _targets(y_true, shape, dtype)
         if y.min() < 0 or y.max() > 1:
             bad = y.min() if y.min() < 0 else y.max()
             raise ValueError(f"y_true must hold labels in [0, 1]; got {bad:g}")
-        return (y_pred if self.from_logits else _probabilities(y_pred)), y
+        return y
 
     def _value(self, y_pred, y):
         if self.from_logits:
@@ -150,9 +164,12 @@ class CategoricalCrossEntropy(_CrossEntropy):
 
     name = "categorical_crossentropy"
 
-    def _check(self, y_pred, y_true):
+    def _prediction(self, y_pred):
         y_pred = as_array(y_pred, "y_pred", ndim=2, shape_hint="(n_samples, n_classes)")
-        n, k = y_pred.shape
+        return y_pred if self.from_logits else _probabilities(y_pred)
+
+    def _labels(self, y_true, shape, dtype):
+        n, k = shape
         y = as_array(y_true, "y_true", ndim=(1, 2), shape_hint="(n_samples,) of class labels or (n_samples, n_classes)")
         if y.shape[0] != n:
             raise ValueError(f"y_true must have one label per row of y_pred ({n}); got shape {y.shape}")
@@ -161,7 +178,7 @@ class CategoricalCrossEntropy(_CrossEntropy):
             if bad.any():
                 i = int(np.argmax(bad))
                 raise ValueError(f"y_true must hold integer class labels in 0 .. {k - 1}; got {y[i]:g} at index {i}")
-            y = np.eye(k, dtype=y_pred.dtype)[y.astype(np.int64)]
+            y = np.eye(k, dtype=dtype)[y.astype(np.int64)]
         else:
             if y.shape[1] != k:
                 raise ValueError(f"y_true must have {k} columns, one per class of y_pred; got shape {y.shape}")
@@ -171,8 +188,8 @@ class CategoricalCrossEntropy(_CrossEntropy):
                 i = int(np.argmax(bad))
                 raise ValueError(f"y_true rows must be non-negative and sum to 1 (one-hot); row {i} sums to "
                                  f"{sums[i]:g}")
-            y = y.astype(y_pred.dtype, copy=False)
-        return (y_pred if self.from_logits else _probabilities(y_pred)), y
+            y = y.astype(dtype, copy=False)
+        return y
 
     def _value(self, y_pred, y):
         if self.from_logits:

@@ -137,13 +137,11 @@ class Sequential:
 
     def _targets(self, y, n, name="y"):
         """The labels checked against the loss and converted once (e.g. class labels to one-hot rows)."""
-        n_out = self.layers[-1].units
-        template = np.full((n, n_out), 0.5, dtype=self.dtype)
         y = as_array(y, name, allow_empty=False)
         if len(y) != n:
             raise ValueError(f"{name} must have one label per sample of X ({n}); got {len(y)}")
         try:
-            return self.loss._check(template, y)[1]
+            return self.loss._labels(y, (n, self.layers[-1].units), self.dtype)
         except (TypeError, ValueError) as error:
             raise type(error)(f"{name} does not fit the loss {self.loss!r}: {error}") from None
 

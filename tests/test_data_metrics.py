@@ -28,7 +28,7 @@ def test_noise_free_shapes_are_exact():
 
 
 def test_generator_arguments_are_checked():
-    with pytest.raises(ValueError, match="noise must be > 0"):
+    with pytest.raises(ValueError, match=r"noise must be >= 0 \(a standard deviation\); got -0.1"):
         data.moons(noise=-0.1)
     with pytest.raises(ValueError, match="factor must be < 1"):
         data.circles(factor=1.5)
