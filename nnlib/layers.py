@@ -124,7 +124,7 @@ class Dense(Layer):
         grad_out = as_array(grad_out, f"{self.name}: grad_out", ndim=2, shape_hint="(n_samples, units)", allow_empty=True)
         if grad_out.shape != self._z.shape:
             raise ValueError(f"{self.name}: grad_out must have the shape of the last output {self._z.shape}; "
-                         f"got shape {grad_out.shape}")
+                             f"got shape {grad_out.shape}")
         return self._backward(grad_out.astype(self.dtype, copy=False))
 
     # (from notebooks/06_backprop.ipynb)

@@ -149,15 +149,20 @@ def test_a_later_notebook_adds_methods_inside_the_class(tmp_path):
         "00_a.ipynb": [CLASS],
         "01_b.ipynb": [
             '#| export core.Thing\ndef double(self):\n    """Twice x.\n\n    Second line."""\n    return 2 * self.x\n\n\n'
-            "Thing.double = double\ndel double\n"
+            'def make(cls, x):\n    """A Thing with x."""\n    thing = cls()\n    thing.x = x\n    return thing\n\n\n'
+            "Thing.double = double\nThing.make = classmethod(make)\ndel double, make\n"
         ],
     })
     text = export.generate(root)["core.py"]
     assert "    # (from notebooks/01_b.ipynb)\n    def double(self):\n" in text
     assert '        """Twice x.\n\n        Second line."""' in text
+    assert "    # (from notebooks/01_b.ipynb)\n    @classmethod\n    def make(cls, x):\n" in text
     assert "Thing.double" not in text and "del double" not in text and '__all__ = ["Thing"]' in text
-    assert run_module(text)["Thing"]().double() == 2
+    assert "Thing.make" not in text and "classmethod(make)" not in text
+    thing = run_module(text)["Thing"]
+    assert thing().double() == 2 and thing.make(7).x == 7
     assert export.symbol_sources(root)["core.Thing.double"] == "01_b.ipynb"
+    assert export.symbol_sources(root)["core.Thing.make"] == "01_b.ipynb"
 
 
 def test_a_later_notebook_replaces_a_method_it_adds_again(tmp_path):
@@ -185,6 +190,16 @@ def test_inside_a_class_multiline_strings_keep_their_value(tmp_path):
     assert run_module(export.generate(root)["core.py"])["Thing"]().text() == "a\nb"
 
 
+def test_inside_a_class_continued_literals_are_indented_and_multiline_fstrings_kept(tmp_path):
+    body = ('#| export core.Thing\ndef text(self):\n    """Doc."""\n    joined = ("a "\n              f"{self.x}")\n'
+            '    block = f"""b\n{self.x}"""\n    return joined, block\n\n\nThing.text = text\n')
+    root = project(tmp_path, {"00_a.ipynb": [CLASS], "01_b.ipynb": [body]})
+    text = export.generate(root)["core.py"]
+    assert '        joined = ("a "\n                  f"{self.x}")\n' in text
+    assert '        block = f"""b\n{self.x}"""\n' in text
+    assert run_module(text)["Thing"]().text() == ("a 1", "b\n1")
+
+
 @pytest.mark.parametrize(
     "notebooks, message",
     [
@@ -202,6 +217,8 @@ def test_inside_a_class_multiline_strings_keep_their_value(tmp_path):
         ({"00_a.ipynb": [CLASS], "01_b.ipynb": ["#| export core.Thing\ndef f(self):\n    pass\n"]}, "never attached"),
         ({"00_a.ipynb": [CLASS], "01_b.ipynb": ["#| export core.Thing\ndef f(self):\n    pass\n\n\nThing.g = f\n"]}, "under its own name"),
         ({"00_a.ipynb": [CLASS], "01_b.ipynb": ["#| export core.Thing\nThing.size = 3\n"]}, "holds only function definitions"),
+        ({"00_a.ipynb": [CLASS], "01_b.ipynb": ["#| export core.Thing\ndef f(self):\n    pass\n\n\nThing.f = property(f)\n"]},
+         "holds only function definitions"),
         ({"00_a.ipynb": [CLASS, "#| export core.Thing\ndef f(self):\n    pass\n\n\nThing.f = f\n"]}, "defined in this notebook"),
     ],
 )

@@ -36,10 +36,12 @@ from __future__ import annotations
 import argparse
 import ast
 import difflib
+import io
 import json
 import re
 import sys
 import textwrap
+import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -181,18 +183,30 @@ def _lstrip_blank_lines(text: str) -> str:
 
 
 def _indent(code: str, prefix: str = "    ") -> str:
-    """Indent code, leaving the continuation lines of multi-line strings alone (docstrings excepted)."""
+    """Indent code, leaving the continuation lines of multi-line strings alone (docstrings excepted).
+
+    Strings are found as tokens: adjacent literals on separate lines ("a" "b", one node in the syntax tree) are
+    separate tokens, so their lines are indented like any other code.
+    """
     tree = ast.parse(code)
     docstrings = set()
     for node in ast.walk(tree):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.body:
             if _is_docstring(node.body[0]):
-                docstrings.add(id(node.body[0].value))
+                docstrings.add(node.body[0].lineno)
+    spans, opened = [], []
+    for token in tokenize.generate_tokens(io.StringIO(code).readline):
+        name = tokenize.tok_name[token.type]
+        if name == "STRING":
+            spans.append((token.start[0], token.end[0]))
+        elif name == "FSTRING_START":  # Python 3.12+: an f-string is several tokens
+            opened.append(token.start[0])
+        elif name == "FSTRING_END":
+            spans.append((opened.pop(), token.end[0]))
     keep = set()
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Constant, ast.JoinedStr)) and id(node) not in docstrings:
-            if node.end_lineno > node.lineno:
-                keep.update(range(node.lineno + 1, node.end_lineno + 1))
+    for first, last in spans:
+        if last > first and first not in docstrings:
+            keep.update(range(first + 1, last + 1))
     out = []
     for number, line in enumerate(code.split("\n"), start=1):
         out.append(line if number in keep or not line.strip() else prefix + line)
@@ -308,6 +322,7 @@ class Library:
         segment = mod.segment(cls)
         functions: dict[str, str] = {}
         attached: set[str] = set()
+        decorators: dict[str, str] = {}
         for node, text in _split(code, where):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 if node.name in functions:
@@ -319,9 +334,14 @@ class Library:
                 and isinstance(node.targets[0], ast.Attribute)
                 and isinstance(node.targets[0].value, ast.Name)
                 and node.targets[0].value.id == cls
-                and isinstance(node.value, ast.Name)
+                and (isinstance(node.value, ast.Name) or _wrapped_function(node.value))
             ):
-                attribute, function = node.targets[0].attr, node.value.id
+                attribute = node.targets[0].attr
+                if isinstance(node.value, ast.Name):
+                    function = node.value.id
+                else:  # Cls.name = classmethod(name): written as @classmethod in the module
+                    function = node.value.args[0].id
+                    decorators[function] = node.value.func.id
                 if attribute != function:
                     raise ExportError(
                         f"{where}: attach a method under its own name ({cls}.{function} = {function}), "
@@ -333,7 +353,8 @@ class Library:
             else:
                 raise ExportError(
                     f"{where}: a '#| export {mod.name}.{cls}' cell holds only function definitions, "
-                    f"'{cls}.name = name' assignments and 'del name'; line {node.lineno} is a "
+                    f"'{cls}.name = name' (or classmethod(name), staticmethod(name)) assignments and "
+                    f"'del name'; line {node.lineno} is a "
                     f"{type(node).__name__} statement"
                 )
         for name in functions:
@@ -346,8 +367,23 @@ class Library:
             raise ExportError(f"{where}: class {cls} is defined in this notebook; write the method inside it")
         text = segment.text
         for name, body in functions.items():
-            text = _put_method(text, cls, name, _indent(_lstrip_blank_lines(body).rstrip()), notebook, where)
+            body = _lstrip_blank_lines(body).rstrip()
+            if name in decorators:
+                body = f"@{decorators[name]}\n{body}"
+            text = _put_method(text, cls, name, _indent(body), notebook, where)
         segment.text = text
+
+
+def _wrapped_function(value: ast.expr) -> bool:
+    """True for classmethod(name) or staticmethod(name)."""
+    return (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Name)
+        and value.func.id in ("classmethod", "staticmethod")
+        and len(value.args) == 1
+        and not value.keywords
+        and isinstance(value.args[0], ast.Name)
+    )
 
 
 def _put_method(class_text: str, cls: str, name: str, method: str, notebook: str, where: str) -> str:
@@ -417,8 +453,9 @@ def render(mod: Module) -> str:
     groups: dict[int, list[str]] = {}
     for line in mod.imports:
         groups.setdefault(_import_group(line), []).append(line)
-    for group in sorted(groups):
-        out += [""] + [_wrap_import(line) for line in groups[group]]
+    for group in sorted(groups):  # in a group: `import x` lines, then `from x import ...`, each by module name
+        lines = sorted(groups[group], key=lambda line: (line.startswith("from "), line.split()[1].lower()))
+        out += [""] + [_wrap_import(line) for line in lines]
     public = [n for chunk in mod.chunks for s in chunk.segments for n in s.names if not n.startswith("_")]
     out += ["", _names_list("__all__", public)]
     current = None
