@@ -5,17 +5,22 @@
 Introduced in notebooks/08_training.ipynb.
 """
 
+import json
 import math
 import numbers
+import os
 import sys
 
 import numpy as np
 
 from nnlib import activations, losses, metrics as nnlib_metrics, optim
-from nnlib.layers import Layer
+from nnlib.layers import Dense, Layer
 from nnlib.validation import as_array, as_count, as_generator, as_number, describe
 
-__all__ = ["History", "Callback", "TrainingDiverged", "Sequential", "LearningRateScheduler"]
+__all__ = [
+    "History", "Callback", "TrainingDiverged", "Sequential", "LearningRateScheduler", "FILE_FORMAT",
+    "FILE_VERSION",
+]
 
 
 # ---- notebooks/08_training.ipynb ---------------------------------------------------------------------------
@@ -377,6 +382,120 @@ class Sequential:
             param[...] = weight
         self._initialised = True
 
+    # (from notebooks/09_optimizers.ipynb)
+    def save(self, path):
+        """Write the model to an .npz file that Sequential.load(path) turns back into the same model.
+
+        path: a str or pathlib.Path ending in ".npz". The file holds the weights ("layers.0.W", "layers.0.b", ...)
+        and, once the model is compiled, the optimizer's state arrays ("optimizer.0.m", ...), as plain arrays, and
+        "config", a JSON text: the format and its version, the dtype, each layer (units, input_dim, name,
+        activation and its hyper-parameters), and the loss, metric names, optimizer hyper-parameters and the
+        optimizer's numbers (such as Adam's step count). No pickle: np.load(path, allow_pickle=False) reads it.
+        The loaded model predicts identically and, compiled, resumes training exactly (with the same batches).
+        Initialisers are not stored: the weights are. Only nnlib's own layers (Dense), activations, losses, named
+        metrics and optimizers can be saved (ValueError otherwise). Introduced in notebooks/09_optimizers.ipynb.
+        """
+        name = _npz_path(path)
+        self._require(compiled=False)
+        unbuilt = [layer.name for layer in self.layers if not layer.built]
+        if unbuilt:
+            raise ValueError(f"the model has no weights to save yet ({', '.join(unbuilt)} not built): give the first "
+                             f"layer an input_dim, or fit the model, before saving it")
+        arrays, layers = {}, []
+        for i, layer in enumerate(self.layers):
+            if type(layer) is not Dense:
+                raise ValueError(f"only Dense layers can be saved; layers[{i}] is {describe(layer)}")
+            activation = _described(layer.activation, activations.ACTIVATIONS.values(), "activation")
+            layers.append({"class": "Dense", "units": layer.units, "input_dim": layer.input_dim, "name": layer.name,
+                           "activation": activation})
+            arrays.update({f"layers.{i}.{key}": value for key, value in layer.params.items()})
+        config = {"format": FILE_FORMAT, "version": FILE_VERSION, "dtype": self.dtype.name, "layers": layers,
+                  "compile": None}
+        if self.loss is not None:
+            for metric, function in self.metrics:
+                if nnlib_metrics.METRICS.get(metric) is not function:
+                    raise ValueError(f"only named metrics ({', '.join(nnlib_metrics.METRICS)}) can be saved; got the "
+                                     f"function {metric!r}")
+            state = self.optimizer.state_dict() if hasattr(self.optimizer, "state_dict") else {}
+            if state.get("optimizer") not in _optimizer_classes():
+                raise ValueError(f"only nnlib's own optimizers ({', '.join(_optimizer_classes())}) can be saved; got "
+                                 f"{describe(self.optimizer)}")
+            numbers = {}
+            for i, entries in state["state"].items():
+                for key, value in entries.items():
+                    if isinstance(value, np.ndarray):
+                        arrays[f"optimizer.{i}.{key}"] = value
+                    else:
+                        numbers[f"{i}.{key}"] = _plain(value)
+            config["compile"] = {
+                "loss": _described(self.loss, losses.LOSSES.values(), "loss"),
+                "metrics": [metric for metric, _ in self.metrics],
+                "optimizer": {"class": state["optimizer"],
+                              "hyperparameters": {key: _plain(value) for key, value in state["hyperparameters"].items()},
+                              "numbers": numbers},
+            }
+        np.savez(name, config=np.array(json.dumps(config, allow_nan=False)), **arrays)
+
+    # (from notebooks/09_optimizers.ipynb)
+    @classmethod
+    def load(cls, path):
+        """The model a file written by Sequential.save holds: the same layers and weights, and, if it was compiled,
+        the same loss, metrics, optimizer and optimizer state, so fit resumes exactly where it stopped.
+
+        path: a str or pathlib.Path ending in ".npz"; read with np.load(path, allow_pickle=False). A missing file
+        raises FileNotFoundError; a file Sequential.save did not write, or a damaged one, raises ValueError.
+        Introduced in notebooks/09_optimizers.ipynb.
+        """
+        name = _npz_path(path)
+        try:
+            with np.load(name, allow_pickle=False) as contents:
+                arrays = {key: contents[key] for key in contents.files}
+        except FileNotFoundError:
+            raise
+        except (OSError, ValueError, EOFError, AttributeError, TypeError) as error:  # not a zip of plain arrays
+            raise ValueError(f"path: {name!r} is not a model file written by Sequential.save ({error})") from None
+        text = arrays.pop("config", None)
+        if text is None or text.dtype.kind != "U" or text.ndim != 0:
+            raise ValueError(f"path: {name!r} holds no model description (a 'config' text): it was not written by "
+                             f"Sequential.save")
+        try:
+            config = json.loads(str(text))
+            if not isinstance(config, dict) or config.get("format") != FILE_FORMAT:
+                raise ValueError(f"its format is {config.get('format') if isinstance(config, dict) else config!r}, "
+                                 f"not {FILE_FORMAT!r}")
+            if config["version"] != FILE_VERSION:
+                raise ValueError(f"it is version {config['version']!r} of the format; this nnlib reads version "
+                                 f"{FILE_VERSION}")
+            dtype = config["dtype"]
+            model = cls([Dense(layer["units"], _rebuilt(layer["activation"], activations.ACTIVATIONS.values(),
+                                                         "activation"),
+                               input_dim=layer["input_dim"], name=layer["name"], dtype=dtype)
+                         for layer in config["layers"]], dtype=dtype)
+            model.set_weights([arrays.pop(f"layers.{i}.{key}") for i, layer in enumerate(model.layers)
+                               for key in layer.params])
+            settings = config["compile"]
+            if settings is not None:
+                optimizer_config = settings["optimizer"]
+                optimizer = _rebuilt({"class": optimizer_config["class"]} | optimizer_config["hyperparameters"],
+                                     _optimizer_classes().values(), "optimizer")
+                state = {}
+                for key, value in optimizer_config["numbers"].items():
+                    index, entry = key.split(".", 1)
+                    state.setdefault(int(index), {})[entry] = value
+                for key in [key for key in arrays if key.startswith("optimizer.")]:
+                    _, index, entry = key.split(".", 2)
+                    state.setdefault(int(index), {})[entry] = arrays.pop(key)
+                optimizer.load_state_dict({"optimizer": optimizer_config["class"],
+                                           "hyperparameters": optimizer_config["hyperparameters"], "state": state})
+                model.compile(optimizer, _rebuilt(settings["loss"], losses.LOSSES.values(), "loss"), settings["metrics"])
+        except KeyError as error:
+            raise ValueError(f"path: {name!r} is not a complete model file: it has no {error}") from None
+        except (TypeError, ValueError, AttributeError) as error:
+            raise ValueError(f"path: {name!r} is not a valid model file: {error}") from None
+        if arrays:
+            raise ValueError(f"path: {name!r} holds arrays this model does not use: {', '.join(sorted(arrays))}")
+        return model
+
 
 # ---- notebooks/09_optimizers.ipynb -------------------------------------------------------------------------
 
@@ -400,3 +519,44 @@ class LearningRateScheduler(Callback):
 
     def on_epoch_end(self, epoch, logs):
         logs["lr"] = self.model.optimizer.lr
+
+
+FILE_FORMAT, FILE_VERSION = "nnlib.Sequential", 1  # written into every file by Sequential.save
+
+
+def _npz_path(path):
+    """path as a str, checked: a str or os.PathLike ending in .npz (np.savez would otherwise add the suffix)."""
+    name = os.fspath(path) if isinstance(path, (str, os.PathLike)) else None
+    if not isinstance(name, str):
+        raise TypeError(f"path must be a file name (str or pathlib.Path) ending in .npz; got {describe(path)}")
+    if not name.endswith(".npz"):
+        raise ValueError(f"path must end in .npz (np.savez would add the suffix, and load would not find the "
+                         f"file); got {name!r}")
+    return name
+
+
+def _plain(value):
+    """A numpy scalar as the Python number JSON can hold; anything else as it is."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _described(obj, classes, what):
+    """{"class": name, hyper-parameter: value, ...} for an object of one of nnlib's classes (a registry's values)."""
+    if type(obj) not in set(classes):
+        valid = ", ".join(sorted({cls.__name__ for cls in classes}))
+        raise ValueError(f"only nnlib's own {what}s can be saved ({valid}); got {describe(obj)}")
+    return {"class": type(obj).__name__} | {key: _plain(value) for key, value in vars(obj).items()}
+
+
+def _rebuilt(config, classes, what):
+    """The object _described(obj, classes, what) describes, made from its class in classes, found by name."""
+    by_name = {cls.__name__: cls for cls in classes}
+    if not isinstance(config, dict) or config.get("class") not in by_name:
+        raise ValueError(f"unknown {what} {config!r}; expected one of {', '.join(sorted(by_name))}")
+    return by_name[config["class"]](**{key: value for key, value in config.items() if key != "class"})
+
+
+def _optimizer_classes():
+    """nnlib's optimizers by class name (SGD, AdaGrad, RMSProp, Adam, AdamW)."""
+    return {name: value for name, value in vars(optim).items()
+            if isinstance(value, type) and issubclass(value, optim.Optimizer) and value is not optim.Optimizer}
