@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from nnlib.validation import as_array, as_number, Configurable, describe
+from nnlib.validation import as_array, as_number, Configurable, describe, lookup
 
 __all__ = [
     "Activation", "Identity", "Step", "Sigmoid", "Tanh", "ReLU", "LeakyReLU", "ELU", "Softplus", "GELU",
@@ -316,8 +316,5 @@ def get(activation):
     if isinstance(activation, type) and issubclass(activation, Activation):
         return activation()
     if isinstance(activation, str):
-        key = activation.strip().lower().replace("-", "_")
-        if key in ACTIVATIONS:
-            return ACTIVATIONS[key]()
-        raise ValueError(f"unknown activation {activation!r}; valid names: {', '.join(ACTIVATIONS)}")
+        return lookup(activation, ACTIVATIONS, "activation")()
     raise TypeError(f"activation must be a name such as 'relu', an Activation or None; got {describe(activation)}")

@@ -12,7 +12,7 @@ import numbers
 
 import numpy as np
 
-from nnlib.validation import describe
+from nnlib.validation import describe, lookup
 
 __all__ = ["glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "zeros", "INITIALIZERS", "get"]
 
@@ -90,14 +90,13 @@ INITIALIZERS = {f.__name__: f for f in (glorot_uniform, glorot_normal, he_unifor
 
 
 def get(init):
-    """An initialiser from its name (see INITIALIZERS) or a function init(shape, rng, dtype) (returned as it is).
+    """An initialiser from its name (see INITIALIZERS; any case) or a function init(shape, rng, dtype) (returned
+    as it is).
 
     Introduced in notebooks/04_forward_pass.ipynb.
     """
     if callable(init):
         return init
-    if isinstance(init, str) and init in INITIALIZERS:
-        return INITIALIZERS[init]
     if isinstance(init, str):
-        raise ValueError(f"unknown initialiser {init!r}; valid names: {', '.join(INITIALIZERS)}")
+        return lookup(init, INITIALIZERS, "initialiser")
     raise TypeError(f"init must be a name such as 'glorot_uniform' or a function; got {describe(init)}")

@@ -10,7 +10,7 @@ Labels are checked: shape, range, one-hot rows summing to 1. Derived in notebook
 
 import numpy as np
 
-from nnlib.validation import as_array, as_number, Configurable, describe
+from nnlib.validation import as_array, as_number, Configurable, describe, lookup
 
 __all__ = ["Loss", "MeanSquaredError", "BinaryCrossEntropy", "CategoricalCrossEntropy", "LOSSES", "get"]
 
@@ -222,8 +222,5 @@ def get(loss):
     if isinstance(loss, Loss):
         return loss
     if isinstance(loss, str):
-        key = loss.strip().lower()
-        if key in LOSSES:
-            return LOSSES[key]()
-        raise ValueError(f"unknown loss {loss!r}; valid names: {', '.join(LOSSES)}")
+        return lookup(loss, LOSSES, "loss")()
     raise TypeError(f"loss must be a name such as 'mse' or a Loss; got {describe(loss)}")

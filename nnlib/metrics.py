@@ -7,7 +7,7 @@ metric(y_true, y_pred) -> float. Introduced in notebooks/08_training.ipynb.
 
 import numpy as np
 
-from nnlib.validation import as_array, describe
+from nnlib.validation import as_array, describe, lookup
 
 __all__ = ["accuracy", "mean_squared_error", "METRICS", "get"]
 
@@ -55,10 +55,8 @@ def get(metric):
     Introduced in notebooks/08_training.ipynb.
     """
     if isinstance(metric, str):
-        key = metric.strip().lower()
-        if key not in METRICS:
-            raise ValueError(f"unknown metric {metric!r}; valid names: {', '.join(METRICS)}")
-        return ("accuracy" if METRICS[key] is accuracy else "mse"), METRICS[key]
+        function = lookup(metric, METRICS, "metric")
+        return ("accuracy" if function is accuracy else "mse"), function
     if callable(metric):
         return getattr(metric, "__name__", "metric"), metric
     raise TypeError(f"metric must be a name such as 'accuracy' or a function; got {describe(metric)}")

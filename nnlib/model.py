@@ -15,7 +15,7 @@ import numpy as np
 
 from nnlib import activations, losses, metrics as nnlib_metrics, optim
 from nnlib.layers import Dense, Layer
-from nnlib.validation import as_array, as_count, as_generator, as_number, describe
+from nnlib.validation import as_array, as_count, as_generator, as_number, describe, lookup
 
 __all__ = [
     "History", "Callback", "TrainingDiverged", "Sequential", "LearningRateScheduler", "FILE_FORMAT",
@@ -550,10 +550,10 @@ def _described(obj, classes, what):
 
 def _rebuilt(config, classes, what):
     """The object _described(obj, classes, what) describes, made from its class in classes, found by name."""
-    by_name = {cls.__name__: cls for cls in classes}
-    if not isinstance(config, dict) or config.get("class") not in by_name:
-        raise ValueError(f"unknown {what} {config!r}; expected one of {', '.join(sorted(by_name))}")
-    return by_name[config["class"]](**{key: value for key, value in config.items() if key != "class"})
+    if not isinstance(config, dict):
+        raise ValueError(f"a {what} is described by a dict with its 'class'; got {config!r}")
+    cls = lookup(config.get("class"), {cls.__name__: cls for cls in classes}, what)
+    return cls(**{key: value for key, value in config.items() if key != "class"})
 
 
 def _optimizer_classes():

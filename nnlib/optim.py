@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from nnlib.validation import as_count, as_number, describe
+from nnlib.validation import as_count, as_number, describe, lookup
 
 __all__ = [
     "Optimizer", "SGD", "OPTIMIZERS", "get", "AdaGrad", "RMSProp", "Adam", "AdamW", "StepDecay",
@@ -143,10 +143,7 @@ def get(optimizer):
     if isinstance(optimizer, Optimizer) or all(callable(getattr(optimizer, m, None)) for m in ("step", "_apply")):
         return optimizer  # an Optimizer (the second test admits one a notebook defines before exporting it)
     if isinstance(optimizer, str):
-        key = optimizer.strip().lower()
-        if key in OPTIMIZERS:
-            return OPTIMIZERS[key]()
-        raise ValueError(f"unknown optimizer {optimizer!r}; valid names: {', '.join(OPTIMIZERS)}")
+        return lookup(optimizer, OPTIMIZERS, "optimizer")()
     raise TypeError(f"optimizer must be a name such as 'sgd' or an Optimizer; got {describe(optimizer)}")
 
 

@@ -11,7 +11,9 @@ import numbers
 
 import numpy as np
 
-__all__ = ["describe", "as_array", "as_binary", "as_number", "as_count", "as_generator", "Configurable"]
+__all__ = [
+    "describe", "as_array", "as_binary", "as_number", "as_count", "as_generator", "Configurable", "lookup",
+]
 
 
 # ---- notebooks/01_mcculloch_pitts.ipynb --------------------------------------------------------------------
@@ -154,3 +156,18 @@ class Configurable:
     def __repr__(self):
         params = ", ".join(f"{key}={value!r}" for key, value in vars(self).items())
         return f"{type(self).__name__}({params})"
+
+
+def lookup(name, registry, what):
+    """registry[name] for a name given in any case and with '-' or '_' ("Leaky-ReLU" finds "leaky_relu").
+
+    An unknown name raises ValueError naming the kind of thing (what, e.g. "activation") and listing the valid
+    names. Introduced in notebooks/03_activations.ipynb.
+    """
+    def normal(text):
+        return text.strip().lower().replace("-", "_")
+
+    table = {normal(key): value for key, value in registry.items()}
+    if not isinstance(name, str) or normal(name) not in table:
+        raise ValueError(f"unknown {what} {name!r}; valid names: {', '.join(registry)}")
+    return table[normal(name)]
