@@ -6,10 +6,28 @@ Every module is generated from the notebooks in ``notebooks/``; each public symb
 names the notebook that derives it. numpy is the only dependency of the core modules.
 """
 
-from . import activations, data, gradcheck, init, layers, losses, metrics, model, neurons, optim, validation, viz, widgets
+from . import (
+    activations,
+    callbacks,
+    config,
+    data,
+    gradcheck,
+    init,
+    layers,
+    losses,
+    metrics,
+    model,
+    neurons,
+    notebook,
+    optim,
+    saving,
+    validation,
+    viz,
+    widgets,
+)
 
 __version__ = "0.1.0"
 __all__ = [
-    "activations", "data", "gradcheck", "init", "layers", "losses", "metrics", "model", "neurons", "optim",
-    "validation", "viz", "widgets",
+    "activations", "callbacks", "config", "data", "gradcheck", "init", "layers", "losses", "metrics", "model",
+    "neurons", "notebook", "optim", "saving", "validation", "viz", "widgets",
 ]

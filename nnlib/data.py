@@ -19,19 +19,6 @@ __all__ = [
 
 # ---- notebooks/08_training.ipynb ---------------------------------------------------------------------------
 
-def _noise(value):
-    value = as_number(value, "noise")
-    if value < 0:
-        raise ValueError(f"noise must be >= 0 (a standard deviation); got {value:g}")
-    return value
-
-
-def _counts(n, k):
-    """n samples split into k classes as evenly as possible."""
-    n = as_count(n, "n", minimum=k)
-    return [n // k + (i < n % k) for i in range(k)]
-
-
 def xor(n=200, noise=0.3, rng=None):
     """Four Gaussian clusters centred on (+-1, +-1) with standard deviation noise; label 1 where the signs
     of the two coordinates differ (XOR). Introduced in notebooks/08_training.ipynb."""
@@ -165,3 +152,16 @@ def one_hot(labels, n_classes=None):
     if labels.max() >= k:
         raise ValueError(f"labels must be < n_classes = {k}; got {labels.max():g}")
     return np.eye(k)[labels.astype(np.int64)]
+
+
+def _noise(value):
+    value = as_number(value, "noise")
+    if value < 0:
+        raise ValueError(f"noise must be >= 0 (a standard deviation); got {value:g}")
+    return value
+
+
+def _counts(n, k):
+    """n samples split into k classes as evenly as possible."""
+    n = as_count(n, "n", minimum=k)
+    return [n // k + (i < n % k) for i in range(k)]

@@ -10,7 +10,7 @@ notebooks/06_backprop.ipynb.
 import numpy as np
 
 from nnlib import losses
-from nnlib.validation import as_number, describe
+from nnlib.validation import as_array, as_number, describe
 
 __all__ = ["numerical_gradient", "relative_error", "check_gradients"]
 
@@ -60,15 +60,25 @@ def check_gradients(network, X, y, loss, h=1e-5):
     """Compare backpropagation with central differences for every parameter array of a network.
 
     network: a list of layers, or a model with a ``layers`` list; X: inputs (n_samples, n_features); y: labels
-    for loss (a Loss or a name such as "mse"). Runs forward, loss.gradient and backward through the layers,
-    then numerical_gradient for every entry of every parameter. Returns {"layers[i].W": relative error, ...}.
-    Near a kink (ReLU at 0) central differences are meaningless: keep the inputs away from it.
-    Introduced in notebooks/06_backprop.ipynb.
+    for loss (a Loss or a name such as "mse"), converted by loss.targets. Runs forward, loss.gradient and
+    backward through the layers, then numerical_gradient for every entry of every parameter. Returns
+    {"layers[i].W": relative error, ...}. Near a kink (ReLU at 0) central differences are meaningless: keep
+    the inputs away from it. Introduced in notebooks/06_backprop.ipynb.
     """
     layers = getattr(network, "layers", network)
     if not isinstance(layers, (list, tuple)) or not layers:
         raise TypeError(f"network must be a non-empty list of layers or a model with .layers; got {describe(network)}")
     loss = losses.get(loss)
+    X = as_array(X, "X", ndim=2, shape_hint="(n_samples, n_features)")
+    out = X
+    for layer in layers:
+        out = layer(out)  # each layer's door checks its input, and builds the layer from the first batch
+    X, Y = X.astype(layers[0].dtype, copy=False), loss.targets(y, out.shape, out.dtype)
+    grad = loss.gradient(out, Y)
+    for layer in reversed(layers):
+        grad = layer.backward(grad)
+    analytic = [(f"layers[{i}].{key}", layer.grads[key].copy(), layer.params[key])
+                for i, layer in enumerate(layers) for key in layer.params]
 
     def forward():
         out = X
@@ -76,10 +86,5 @@ def check_gradients(network, X, y, loss, h=1e-5):
             out = layer.forward(out)
         return out
 
-    grad = loss.gradient(forward(), y)
-    for layer in reversed(layers):
-        grad = layer.backward(grad)
-    analytic = [(f"layers[{i}].{key}", layer.grads[key].copy(), layer.params[key])
-                for i, layer in enumerate(layers) for key in layer.params]
-    return {name: relative_error(grad, numerical_gradient(lambda _: loss(forward(), y), param, h))
+    return {name: relative_error(grad, numerical_gradient(lambda _: loss.value(forward(), Y), param, h))
             for name, grad, param in analytic}

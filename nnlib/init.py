@@ -12,34 +12,20 @@ import numbers
 
 import numpy as np
 
-from nnlib.validation import describe, lookup
+from nnlib.config import lookup
+from nnlib.validation import describe
 
 __all__ = ["glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "zeros", "INITIALIZERS", "get"]
 
 
 # ---- notebooks/04_forward_pass.ipynb -----------------------------------------------------------------------
 
-def _fans(shape):
-    if (not isinstance(shape, tuple) or len(shape) not in (1, 2)
-            or not all(isinstance(s, numbers.Integral) and s >= 1 for s in shape)):
-        raise ValueError(f"shape must be (n_in, n_out) or (n,) of positive ints; got {shape!r}")
-    return (shape[0], shape[-1]) if len(shape) == 2 else (shape[0], shape[0])
-
-
-def _check(rng, dtype):
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy Generator (np.random.default_rng(seed)); got {describe(rng)}")
-    if np.dtype(dtype) not in (np.float32, np.float64):
-        raise TypeError(f"dtype must be float32 or float64; got {np.dtype(dtype)}")
-
-
 def glorot_uniform(shape, rng, dtype=np.float64):
     """Uniform on [-l, l], l = sqrt(6 / (n_in + n_out)): variance 2 / (n_in + n_out) (Glorot and Bengio 2010).
 
     Keras's glorot_uniform, PyTorch's xavier_uniform_. Introduced in notebooks/04_forward_pass.ipynb.
     """
-    _check(rng, dtype)
-    n_in, n_out = _fans(shape)
+    n_in, n_out = _fans(shape, rng, dtype)
     limit = math.sqrt(6 / (n_in + n_out))
     return rng.uniform(-limit, limit, size=shape).astype(dtype)
 
@@ -49,8 +35,7 @@ def glorot_normal(shape, rng, dtype=np.float64):
 
     PyTorch's xavier_normal_. Introduced in notebooks/04_forward_pass.ipynb.
     """
-    _check(rng, dtype)
-    n_in, n_out = _fans(shape)
+    n_in, n_out = _fans(shape, rng, dtype)
     return rng.normal(0.0, math.sqrt(2 / (n_in + n_out)), size=shape).astype(dtype)
 
 
@@ -59,8 +44,7 @@ def he_uniform(shape, rng, dtype=np.float64):
 
     Keras's he_uniform, PyTorch's kaiming_uniform_(nonlinearity="relu"). Introduced in notebooks/04_forward_pass.ipynb.
     """
-    _check(rng, dtype)
-    n_in, _ = _fans(shape)
+    n_in, _ = _fans(shape, rng, dtype)
     limit = math.sqrt(6 / n_in)
     return rng.uniform(-limit, limit, size=shape).astype(dtype)
 
@@ -70,8 +54,7 @@ def he_normal(shape, rng, dtype=np.float64):
 
     PyTorch's kaiming_normal_(nonlinearity="relu"). Introduced in notebooks/04_forward_pass.ipynb.
     """
-    _check(rng, dtype)
-    n_in, _ = _fans(shape)
+    n_in, _ = _fans(shape, rng, dtype)
     return rng.normal(0.0, math.sqrt(2 / n_in), size=shape).astype(dtype)
 
 
@@ -80,9 +63,7 @@ def zeros(shape, rng=None, dtype=np.float64):
 
     Introduced in notebooks/04_forward_pass.ipynb.
     """
-    _fans(shape)
-    if np.dtype(dtype) not in (np.float32, np.float64):
-        raise TypeError(f"dtype must be float32 or float64; got {np.dtype(dtype)}")
+    _fans(shape, rng, dtype, need_rng=False)
     return np.zeros(shape, dtype=dtype)
 
 
@@ -100,3 +81,15 @@ def get(init):
     if isinstance(init, str):
         return lookup(init, INITIALIZERS, "initialiser")
     raise TypeError(f"init must be a name such as 'glorot_uniform' or a function; got {describe(init)}")
+
+
+def _fans(shape, rng, dtype, need_rng=True):
+    """(n_in, n_out) of a weight shape (n_in, n_out), or (n, n) for a bias shape (n,), after checking the arguments."""
+    if (not isinstance(shape, tuple) or len(shape) not in (1, 2)
+            or not all(isinstance(s, numbers.Integral) and s >= 1 for s in shape)):
+        raise ValueError(f"shape must be (n_in, n_out) or (n,) of positive ints; got {shape!r}")
+    if need_rng and not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy Generator (np.random.default_rng(seed)); got {describe(rng)}")
+    if np.dtype(dtype) not in (np.float32, np.float64):
+        raise TypeError(f"dtype must be float32 or float64; got {np.dtype(dtype)}")
+    return (shape[0], shape[-1]) if len(shape) == 2 else (shape[0], shape[0])

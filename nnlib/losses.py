@@ -2,79 +2,63 @@
 # Do not edit: change the notebook, run `python tools/export.py`, re-execute the notebook.
 """Losses: mean squared error, binary and categorical cross-entropy, each a mean over the batch.
 
-``loss(y_pred, y_true)`` returns a float; ``loss.gradient(y_pred, y_true)`` returns dL/d(y_pred) with y_pred's
-shape and dtype. Cross-entropies take probabilities (clipped to [eps, 1 - eps], eps = 1e-7 as in Keras) or,
-with ``from_logits=True``, the raw outputs z, computed stably (softplus and log-sum-exp, no clipping).
-Labels are checked: shape, range, one-hot rows summing to 1. Derived in notebooks/05_losses.ipynb.
+loss(y_pred, y_true), the door, checks both and returns a float; loss.value(y_pred, y) and loss.gradient(y_pred, y)
+(dL/d(y_pred), y_pred's shape and dtype) are the plain formulas, for labels y already converted by
+loss.targets. Cross-entropies take probabilities (clipped to [eps, 1 - eps], eps = 1e-7 as in Keras) or, with
+from_logits=True, the raw outputs z, computed stably (softplus and log-sum-exp, no clipping); their
+pre_activation_gradient is notebook 05's p - y for a sigmoid or softmax output. Derived in notebooks/05_losses.ipynb.
 """
 
 import numpy as np
 
-from nnlib.validation import as_array, as_number, Configurable, describe, lookup
+from nnlib.activations import logistic, Sigmoid, Softmax
+from nnlib.config import Configurable, lookup
+from nnlib.validation import as_array, as_number, describe
 
 __all__ = ["Loss", "MeanSquaredError", "BinaryCrossEntropy", "CategoricalCrossEntropy", "LOSSES", "get"]
 
 
 # ---- notebooks/05_losses.ipynb -----------------------------------------------------------------------------
 
-def _prediction(y_pred):
-    y_pred = as_array(y_pred, "y_pred", shape_hint="(n_samples, ...)")
-    if y_pred.ndim == 0:
-        raise ValueError("y_pred must have one row per sample (n_samples, ...); got a single number")
-    return y_pred
-
-
-def _targets(y_true, shape, dtype):
-    """y_true in the predictions' shape and dtype; a column (n,) is accepted for predictions of shape (n, 1)."""
-    y_true = as_array(y_true, "y_true")
-    if y_true.shape != shape and len(shape) == 2 and shape[1] == 1 and y_true.shape == shape[:1]:
-        y_true = y_true[:, None]
-    if y_true.shape != shape:
-        raise ValueError(f"y_true must have the shape of y_pred {shape}; got shape {y_true.shape}")
-    return y_true.astype(dtype, copy=False)
-
-
-def _probabilities(p, name="y_pred"):
-    if p.min() < 0 or p.max() > 1:
-        bad = p.min() if p.min() < 0 else p.max()
-        raise ValueError(f"{name} must hold probabilities in [0, 1]; got {bad:g} (for raw outputs, "
-                         f"use from_logits=True)")
-    return p
-
-
 class Loss(Configurable):
-    """A loss: ``loss(y_pred, y_true)`` -> the mean over the batch (float); ``loss.gradient(y_pred, y_true)``
-    -> dL/d(y_pred), same shape and dtype as y_pred.
+    """A loss: the mean over the batch of a per-example cost, and its gradient.
 
-    Subclasses implement ``_labels(y_true, shape, dtype)``, which checks the labels against the shape and dtype
-    of the predictions and converts them (class labels to one-hot rows, say), and the unchecked
-    ``_value(y_pred, y)`` and ``_gradient(y_pred, y)``, which a training loop calls on data it checked once;
-    ``_prediction(y_pred)`` checks the predictions. Introduced in notebooks/05_losses.ipynb.
+    loss(y_pred, y_true), the door: checks y_pred (one row per sample, finite) and y_true, converts y_true with
+    targets, and returns value as a float. value(y_pred, y) and gradient(y_pred, y) = dL/d(y_pred) (y_pred's
+    shape and dtype): the plain formulas, for y in the form targets returns. targets(y_true, shape, dtype):
+    y_true checked against predictions of that shape, in the loss's form. Subclasses write the three.
+    fuses(activation): whether pre_activation_gradient applies to an output layer with that activation.
+    Introduced in notebooks/05_losses.ipynb.
     """
 
     name = ""
 
     def __call__(self, y_pred, y_true):
-        return float(self._value(*self._check(y_pred, y_true)))
+        y_pred = self._checked(y_pred)
+        return float(self.value(y_pred, self.targets(y_true, y_pred.shape, y_pred.dtype)))
 
-    def gradient(self, y_pred, y_true):
-        return self._gradient(*self._check(y_pred, y_true))
+    def value(self, y_pred, y):
+        raise NotImplementedError(f"{type(self).__name__} must define value, gradient and targets")
 
-    def _check(self, y_pred, y_true):
-        y_pred = self._prediction(y_pred)
-        return y_pred, self._labels(y_true, y_pred.shape, y_pred.dtype)
+    def gradient(self, y_pred, y):
+        raise NotImplementedError(f"{type(self).__name__} must define value, gradient and targets")
 
-    def _prediction(self, y_pred):
-        return _prediction(y_pred)
+    def targets(self, y_true, shape, dtype):
+        raise NotImplementedError(f"{type(self).__name__} must define value, gradient and targets")
 
-    def _labels(self, y_true, shape, dtype):
-        raise NotImplementedError(f"{type(self).__name__} must define _labels, _value and _gradient")
+    def fuses(self, activation):
+        """True when pre_activation_gradient(p, y) gives dL/dz for an output layer with this activation (the
+        cross-entropies below, with a sigmoid or softmax output); False for the others."""
+        return False
 
-    def _value(self, y_pred, y):
-        raise NotImplementedError(f"{type(self).__name__} must define _labels, _value and _gradient")
-
-    def _gradient(self, y_pred, y):
-        raise NotImplementedError(f"{type(self).__name__} must define _labels, _value and _gradient")
+    def _checked(self, y_pred):
+        """y_pred as a finite float array with one row per sample (2-D for the categorical cross-entropy)."""
+        two_d = isinstance(self, CategoricalCrossEntropy)
+        y_pred = as_array(y_pred, "y_pred", ndim=2 if two_d else None,
+                          shape_hint="(n_samples, n_classes)" if two_d else "(n_samples, ...)")
+        if y_pred.ndim == 0:
+            raise ValueError("y_pred must have one row per sample (n_samples, ...); got a single number")
+        return y_pred
 
 
 class MeanSquaredError(Loss):
@@ -85,19 +69,22 @@ class MeanSquaredError(Loss):
 
     name = "mse"
 
-    def _labels(self, y_true, shape, dtype):
-        return _targets(y_true, shape, dtype)
-
-    def _value(self, y_pred, y):
+    def value(self, y_pred, y):
         error = y_pred - y
         return np.dot(error.ravel(), error.ravel()) / error.size
 
-    def _gradient(self, y_pred, y):
+    def gradient(self, y_pred, y):
         return 2 * (y_pred - y) / y_pred.size
+
+    def targets(self, y_true, shape, dtype):
+        return _same_shape(y_true, shape, dtype)
 
 
 class _CrossEntropy(Loss):
-    """What both cross-entropies share: from_logits (bool) and the clipping eps in (0, 0.5)."""
+    """What both cross-entropies share: from_logits (bool), the clipping eps in (0, 0.5), and the output activation
+    whose Jacobian pre_activation_gradient includes."""
+
+    output_activation = None
 
     def __init__(self, from_logits=False, eps=1e-7):
         if not isinstance(from_logits, bool):
@@ -107,12 +94,26 @@ class _CrossEntropy(Loss):
         if not self.eps < 0.5:
             raise ValueError(f"eps must be < 0.5; got {self.eps:g}")
 
+    def fuses(self, activation):
+        """True when the network's outputs come from this loss's output activation and are probabilities
+        (from_logits=False): then pre_activation_gradient gives dL/dz of the output layer."""
+        return not self.from_logits and isinstance(activation, self.output_activation)
+
     def _clipped(self, p):
         return np.minimum(np.maximum(p, self.eps), 1 - self.eps)  # np.clip, without its Python-level overhead
 
+    def _checked(self, y_pred):
+        """As Loss._checked; and probabilities in [0, 1] unless from_logits."""
+        y_pred = Loss._checked(self, y_pred)
+        if not self.from_logits and (y_pred.min() < 0 or y_pred.max() > 1):
+            bad = y_pred.min() if y_pred.min() < 0 else y_pred.max()
+            raise ValueError(f"y_pred must hold probabilities in [0, 1]; got {bad:g} (for raw outputs, use "
+                             f"from_logits=True)")
+        return y_pred
+
 
 class BinaryCrossEntropy(_CrossEntropy):
-    """Binary cross-entropy, the mean over all entries of -[y ln p + (1 - y) ln(1 - p)].
+    """Binary cross-entropy, the mean over all N entries of -[y ln p + (1 - y) ln(1 - p)].
 
     y_true: labels in [0, 1] (0/1, or soft targets), y_pred's shape or (n,) for y_pred (n, 1).
     from_logits=False: y_pred holds probabilities p in [0, 1], clipped to [eps, 1 - eps] (eps = 1e-7, Keras's
@@ -123,38 +124,37 @@ class BinaryCrossEntropy(_CrossEntropy):
     """
 
     name = "binary_crossentropy"
+    output_activation = Sigmoid
 
-    def _prediction(self, y_pred):
-        y_pred = _prediction(y_pred)
-        return y_pred if self.from_logits else _probabilities(y_pred)
-
-    def _labels(self, y_true, shape, dtype):
-        y = _targets(y_true, shape, dtype)
-        if y.min() < 0 or y.max() > 1:
-            bad = y.min() if y.min() < 0 else y.max()
-            raise ValueError(f"y_true must hold labels in [0, 1]; got {bad:g}")
-        return y
-
-    def _value(self, y_pred, y):
+    def value(self, y_pred, y):
         if self.from_logits:
             z = y_pred
             return (np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))).sum() / z.size
         p = self._clipped(y_pred)
         return -(y * np.log(p) + (1 - y) * np.log1p(-p)).sum() / p.size
 
-    def _gradient(self, y_pred, y):
+    def gradient(self, y_pred, y):
         if self.from_logits:
-            e = np.exp(-np.abs(y_pred))  # sigmoid(z) from exp(-|z|), as in notebook 03
-            return (np.maximum(e, y_pred >= 0) / (1 + e) - y) / y.size
+            return self.pre_activation_gradient(logistic(y_pred), y)
         p = self._clipped(y_pred)
         return (p - y) / (p * (1 - p)) / y.size
+
+    def pre_activation_gradient(self, p, y):
+        """dL/dz = (p - y) / N for p = sigmoid(z), the unclipped output of a sigmoid layer (notebook 05)."""
+        return (p - y) / y.size
+
+    def targets(self, y_true, shape, dtype):
+        y = _same_shape(y_true, shape, dtype)
+        if y.min() < 0 or y.max() > 1:
+            raise ValueError(f"y_true must hold labels in [0, 1]; got {y.min() if y.min() < 0 else y.max():g}")
+        return y
 
 
 class CategoricalCrossEntropy(_CrossEntropy):
     """Categorical cross-entropy: the mean over samples of -sum_k y_k ln p_k = -ln p_c.
 
     y_pred: (n, K). y_true: integer class labels (n,) in 0 .. K-1, or rows (n, K) of non-negative numbers that
-    sum to 1 (one-hot, or soft labels); integer labels become one-hot rows.
+    sum to 1 (one-hot, or soft labels); targets turns integer labels into one-hot rows.
     from_logits=False: y_pred holds probabilities (a softmax output), clipped to [eps, 1 - eps] (eps = 1e-7)
     before the logarithm; gradient -y / (p n), with the clipped p.
     from_logits=True: y_pred holds scores z with p = softmax(z); loss logsumexp(z) - sum_k y_k z_k, with
@@ -163,12 +163,25 @@ class CategoricalCrossEntropy(_CrossEntropy):
     """
 
     name = "categorical_crossentropy"
+    output_activation = Softmax
 
-    def _prediction(self, y_pred):
-        y_pred = as_array(y_pred, "y_pred", ndim=2, shape_hint="(n_samples, n_classes)")
-        return y_pred if self.from_logits else _probabilities(y_pred)
+    def value(self, y_pred, y):
+        if self.from_logits:
+            m = y_pred.max(axis=1, keepdims=True)
+            logsumexp = m[:, 0] + np.log(np.exp(y_pred - m).sum(axis=1))
+            return (logsumexp - (y * y_pred).sum(axis=1)).sum() / len(y_pred)
+        return -(y * np.log(self._clipped(y_pred))).sum() / len(y_pred)
 
-    def _labels(self, y_true, shape, dtype):
+    def gradient(self, y_pred, y):
+        if self.from_logits:
+            return self.pre_activation_gradient(Softmax().value(y_pred), y)
+        return -y / self._clipped(y_pred) / len(y_pred)
+
+    def pre_activation_gradient(self, p, y):
+        """dL/dz = (p - y) / n for p = softmax(z), the unclipped output of a softmax layer (notebook 05)."""
+        return (p - y) / len(p)
+
+    def targets(self, y_true, shape, dtype):
         n, k = shape
         y = as_array(y_true, "y_true", ndim=(1, 2), shape_hint="(n_samples,) of class labels or (n_samples, n_classes)")
         if y.shape[0] != n:
@@ -178,32 +191,15 @@ class CategoricalCrossEntropy(_CrossEntropy):
             if bad.any():
                 i = int(np.argmax(bad))
                 raise ValueError(f"y_true must hold integer class labels in 0 .. {k - 1}; got {y[i]:g} at index {i}")
-            y = np.eye(k, dtype=dtype)[y.astype(np.int64)]
-        else:
-            if y.shape[1] != k:
-                raise ValueError(f"y_true must have {k} columns, one per class of y_pred; got shape {y.shape}")
-            sums = y.sum(axis=1)
-            bad = (y < 0).any(axis=1) | (np.abs(sums - 1) > 1e-6)
-            if bad.any():
-                i = int(np.argmax(bad))
-                raise ValueError(f"y_true rows must be non-negative and sum to 1 (one-hot); row {i} sums to "
-                                 f"{sums[i]:g}")
-            y = y.astype(dtype, copy=False)
-        return y
-
-    def _value(self, y_pred, y):
-        if self.from_logits:
-            m = y_pred.max(axis=1, keepdims=True)
-            logsumexp = m[:, 0] + np.log(np.exp(y_pred - m).sum(axis=1))
-            return (logsumexp - (y * y_pred).sum(axis=1)).sum() / len(y_pred)
-        return -(y * np.log(self._clipped(y_pred))).sum() / len(y_pred)
-
-    def _gradient(self, y_pred, y):
-        n = y_pred.shape[0]
-        if self.from_logits:
-            e = np.exp(y_pred - y_pred.max(axis=1, keepdims=True))
-            return (e / e.sum(axis=1, keepdims=True) - y) / n
-        return -y / self._clipped(y_pred) / n
+            return np.eye(k, dtype=dtype)[y.astype(np.int64)]
+        if y.shape[1] != k:
+            raise ValueError(f"y_true must have {k} columns, one per class of y_pred; got shape {y.shape}")
+        sums = y.sum(axis=1)
+        bad = (y < 0).any(axis=1) | (np.abs(sums - 1) > 1e-6)
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise ValueError(f"y_true rows must be non-negative and sum to 1 (one-hot); row {i} sums to {sums[i]:g}")
+        return y.astype(dtype, copy=False)
 
 
 LOSSES = {
@@ -224,3 +220,13 @@ def get(loss):
     if isinstance(loss, str):
         return lookup(loss, LOSSES, "loss")()
     raise TypeError(f"loss must be a name such as 'mse' or a Loss; got {describe(loss)}")
+
+
+def _same_shape(y_true, shape, dtype):
+    """y_true in the predictions' shape and dtype; a column (n,) is accepted for predictions of shape (n, 1)."""
+    y_true = as_array(y_true, "y_true")
+    if y_true.shape != shape and len(shape) == 2 and shape[1] == 1 and y_true.shape == shape[:1]:
+        y_true = y_true[:, None]
+    if y_true.shape != shape:
+        raise ValueError(f"y_true must have the shape of y_pred {shape}; got shape {y_true.shape}")
+    return y_true.astype(dtype, copy=False)

@@ -7,7 +7,8 @@ metric(y_true, y_pred) -> float. Introduced in notebooks/08_training.ipynb.
 
 import numpy as np
 
-from nnlib.validation import as_array, describe, lookup
+from nnlib.config import lookup
+from nnlib.validation import as_array, describe
 
 __all__ = ["accuracy", "mean_squared_error", "METRICS", "get"]
 

@@ -2,85 +2,36 @@
 # Do not edit: change the notebook, run `python tools/export.py`, re-execute the notebook.
 """Sequential models: a stack of layers trained with compile / fit / evaluate / predict, as in Keras.
 
-Introduced in notebooks/08_training.ipynb.
+The model uses its layers only through the Layer contract of notebook 04 (build, forward, backward, params,
+grads), so any layer that follows it trains. forward, backward and train_step are the plain loop; compile, fit,
+evaluate and predict are the doors that check their arguments once. Introduced in notebooks/08_training.ipynb.
 """
 
-import json
+import contextlib
 import math
 import numbers
-import os
 import sys
 
 import numpy as np
 
 from nnlib import activations, losses, metrics as nnlib_metrics, optim
-from nnlib.layers import Dense, Layer
-from nnlib.validation import as_array, as_count, as_generator, as_number, describe, lookup
+from nnlib.callbacks import Callback, History
+from nnlib.layers import Layer
+from nnlib.validation import as_array, as_count, as_generator, describe
 
-__all__ = [
-    "History", "Callback", "TrainingDiverged", "Sequential", "LearningRateScheduler", "FILE_FORMAT",
-    "FILE_VERSION",
-]
+__all__ = ["Sequential", "TrainingDiverged"]
 
 
 # ---- notebooks/08_training.ipynb ---------------------------------------------------------------------------
 
-class History:
-    """What fit returns: ``history`` = {"loss": [...], "accuracy": [...], "val_loss": [...], ...}, one value per
-    epoch, and ``epoch`` = [1, 2, ...]. Introduced in notebooks/08_training.ipynb.
-    """
-
-    def __init__(self):
-        self.history, self.epoch = {}, []
-
-    def _append(self, epoch, logs):
-        self.epoch.append(epoch)
-        for key, value in logs.items():
-            self.history.setdefault(key, []).append(value)
-
-    def __repr__(self):
-        last = ", ".join(f"{key} {values[-1]:.4f}" for key, values in self.history.items())
-        return f"History({len(self.epoch)} epochs; last: {last})" if self.epoch else "History(no epochs)"
-
-
-class Callback:
-    """Called by fit: on_train_begin(model), on_epoch_begin(epoch) before every epoch (epochs count from 1),
-    on_epoch_end(epoch, logs) after it (logs: this epoch's loss and metrics; entries a callback adds are kept
-    in the History), on_train_end(model). Set
-    model.stop_training = True to stop after the current epoch. Introduced in notebooks/08_training.ipynb.
-    """
-
-    def on_train_begin(self, model):
-        pass
-
-    def on_epoch_begin(self, epoch):
-        pass
-
-    def on_epoch_end(self, epoch, logs):
-        pass
-
-    def on_train_end(self, model):
-        pass
-
-
-class TrainingDiverged(ValueError):
-    """Raised by fit when the loss becomes NaN or infinite; ``history`` holds the epochs completed before.
-
-    Introduced in notebooks/08_training.ipynb.
-    """
-
-    def __init__(self, message, history):
-        super().__init__(message)
-        self.history = history
-
-
 class Sequential:
     """A stack of layers, each feeding the next, trained as in Keras.
 
-    layers: a list of Layer objects (Dense, ...); dtype: "float64" (default) or "float32", for every
-    parameter, activation, gradient and loss (inputs are converted). compile(optimizer, loss, metrics) chooses
-    how to train; fit trains and returns a History; evaluate, predict, summary as in Keras.
-    Introduced in notebooks/08_training.ipynb.
+    layers: a list of Layer objects (Dense, or any layer that follows the Layer contract); dtype: "float64"
+    (default) or "float32", for every parameter, activation, gradient and loss (inputs are converted).
+    compile(optimizer, loss, metrics) chooses how to train; fit trains and returns a History; evaluate, predict
+    and summary as in Keras. forward(X), backward(G) and train_step(X, Y) are the loop itself, unchecked, for data
+    a door checked. params and grads: every layer's arrays, in order. Introduced in notebooks/08_training.ipynb.
     """
 
     def __init__(self, layers=None, dtype="float64"):
@@ -88,22 +39,46 @@ class Sequential:
         if self.dtype not in (np.float32, np.float64):
             raise TypeError(f"dtype must be float32 or float64; got {self.dtype}")
         self.layers, self.optimizer, self.loss, self.metrics = [], None, None, []
-        self.history, self.stop_training, self._initialised = None, False, False
+        self.history, self.stop_training = None, False
+        self._widths, self._initialised, self._fused = None, False, False
         for layer in layers or []:
             self.add(layer)
 
-    def add(self, layer):
-        """Append a layer; its dtype becomes the model's; it is built as soon as the layer before it is."""
-        if not isinstance(layer, Layer):
-            raise TypeError(f"layers must be Layer objects such as Dense(...); got {describe(layer)}")
-        if getattr(layer, "dtype", self.dtype) != self.dtype:
-            layer.dtype = self.dtype
-            layer.params = {key: value.astype(self.dtype) for key, value in layer.params.items()}
-            layer.grads = {key: value.astype(self.dtype) for key, value in layer.grads.items()}
-        if self.layers and self.layers[-1].built and not layer.built:
-            layer.build(self.layers[-1].units)
-        self.layers.append(layer)
-        return self
+    def forward(self, X, training=True):
+        """The network's output for a batch X: every layer's forward, in order."""
+        for layer in self.layers:
+            X = layer.forward(X, training)
+        return X
+
+    def backward(self, G):
+        """Backpropagate G = dL/d(output) through every layer, last to first; fills every layer's grads."""
+        for layer in reversed(self.layers):
+            G = layer.backward(G)
+        return G
+
+    def train_step(self, X, Y):
+        """The loop's four steps on one batch (Y in the loss's form); returns the batch's loss and outputs."""
+        out = self.forward(X)                                                # 1. forward
+        loss = float(self.loss.value(out, Y))                                # 2. the loss
+        if not math.isfinite(loss):
+            return loss, out  # no step from a loss that is not a number: fit stops with TrainingDiverged
+        if self._fused:                                                      # 3. backward, from p - y at Z ...
+            with self._output_as_logits():
+                self.backward(self.loss.pre_activation_gradient(out, Y))
+        else:                                                                #    ... or from dL/d(output)
+            self.backward(self.loss.gradient(out, Y))
+        self.optimizer.step(self.params, self.grads)                        # 4. the step
+        return loss, out
+
+    @property
+    def params(self):
+        """Every layer's parameter arrays, layer by layer (W, b, ...)."""
+        return [array for layer in self.layers for array in layer.params.values()]
+
+    @property
+    def grads(self):
+        """Every layer's gradient arrays, in the order of params."""
+        return [layer.grads[key] for layer in self.layers for key in layer.params]
 
     def compile(self, optimizer="sgd", loss="mse", metrics=None):
         """optimizer: a name ("sgd") or an Optimizer; loss: a name ("mse", "binary_crossentropy",
@@ -114,90 +89,9 @@ class Sequential:
         self.metrics = [nnlib_metrics.get(m) for m in metrics or []]
         return self
 
-    # -- checks, once per call --------------------------------------------------------------------------
-
-    def _require(self, compiled=True):
-        if not self.layers:
-            raise ValueError("the model has no layers: Sequential([Dense(...), ...])")
-        if compiled and self.loss is None:
-            raise ValueError("compile the model first: model.compile(optimizer='sgd', loss='mse')")
-
-    def _inputs(self, X, name="X"):
-        X = as_array(X, name, ndim=2, shape_hint="(n_samples, n_features)")
-        first = self.layers[0]
-        n_in = first.input_dim if first.built else X.shape[1]
-        if X.shape[1] != n_in:
-            raise ValueError(f"{name} must have {n_in} features per sample (the first layer's input_dim); "
-                             f"got shape {X.shape}")
-        self._build(n_in)
-        return X.astype(self.dtype, copy=False)
-
-    def _build(self, n_in, rng=None):
-        for layer in self.layers:
-            if not layer.built or (rng is not None and not layer.seeded):
-                layer.build(n_in, rng=rng)
-            elif layer.input_dim != n_in:
-                raise ValueError(f"{layer.name} has input_dim {layer.input_dim}, but the layer before it gives {n_in}")
-            n_in = layer.units
-
-    def _targets(self, y, n, name="y"):
-        """The labels checked against the loss and converted once (e.g. class labels to one-hot rows)."""
-        y = as_array(y, name, allow_empty=False)
-        if len(y) != n:
-            raise ValueError(f"{name} must have one label per sample of X ({n}); got {len(y)}")
-        try:
-            return self.loss._labels(y, (n, self.layers[-1].units), self.dtype)
-        except (TypeError, ValueError) as error:
-            raise type(error)(f"{name} does not fit the loss {self.loss!r}: {error}") from None
-
-    def _check_output_matches_loss(self):
-        last = self.layers[-1].activation
-        if isinstance(self.loss, losses.BinaryCrossEntropy) and not self.loss.from_logits \
-                and not isinstance(last, activations.Sigmoid):
-            raise ValueError(f"binary_crossentropy expects probabilities, but the last layer's activation is "
-                             f"{last!r}: use activation='sigmoid', or BinaryCrossEntropy(from_logits=True)")
-        if isinstance(self.loss, losses.CategoricalCrossEntropy) and not self.loss.from_logits \
-                and not isinstance(last, activations.Softmax):
-            raise ValueError(f"categorical_crossentropy expects probabilities, but the last layer's activation is "
-                             f"{last!r}: use activation='softmax', or CategoricalCrossEntropy(from_logits=True)")
-
-    # -- the loop ---------------------------------------------------------------------------------------
-
-    @property
-    def params(self):
-        return [layer.params[key] for layer in self.layers for key in layer.params]
-
-    @property
-    def grads(self):
-        return [layer.grads[key] for layer in self.layers for key in layer.grads]
-
-    def _forward(self, X):
-        for layer in self.layers:
-            X = layer._forward(X)
-        return X
-
-    def _probabilities(self, out):
-        """Outputs as probabilities for the metrics (the loss may work on logits)."""
-        if getattr(self.loss, "from_logits", False):
-            kind = activations.Softmax() if isinstance(self.loss, losses.CategoricalCrossEntropy) else activations.Sigmoid()
-            return kind._value(out)
-        return out
-
-    def _measure(self, X, Y, batch_size):
-        """Loss and metrics over a data set, in batches, without training."""
-        totals, n = np.zeros(1 + len(self.metrics)), len(X)
-        for start in range(0, n, batch_size):
-            out, y = self._forward(X[start:start + batch_size]), Y[start:start + batch_size]
-            totals[0] += float(self.loss._value(out, y)) * len(y)
-            probs = self._probabilities(out)
-            for i, (_, metric) in enumerate(self.metrics, start=1):
-                totals[i] += metric(y, probs) * len(y)
-        values = totals / n
-        return {"loss": float(values[0]), **{name: float(v) for (name, _), v in zip(self.metrics, values[1:])}}
-
     def fit(self, X, y, epochs=1, batch_size=32, validation_data=None, validation_split=0.0, shuffle=True,
             rng=None, verbose=1, callbacks=None):
-        """Train on X (n_samples, n_features) and labels y for `epochs` passes over the data.
+        """Train on X (n_samples, n_features) and labels y for `epochs` passes over the data; returns the History.
 
         batch_size: samples per gradient step (None: the whole training set, full-batch gradient descent).
         validation_data: (X_val, y_val), measured after every epoch; or validation_split: the fraction of the
@@ -205,132 +99,59 @@ class Sequential:
         shuffle: a new order of the samples every epoch. rng: one seed (int), Generator or None: it draws the
         initial weights of the layers created without their own rng (on the first fit), then every shuffle.
         verbose: 0 silent, 1 a progress line updated in place, 2 one line per epoch. callbacks: Callback list.
-        Everything is checked before the first step. The reported loss of an epoch is the mean of its batch
-        losses, weighted by batch size. For sigmoid + binary or softmax + categorical cross-entropy the gradient
-        at the last pre-activation is computed directly as (p - y) / N (notebook 05), as Keras does; it equals
-        the chained gradient up to rounding, except where the loss clips p. A NaN or infinite batch loss stops training at once with
-        TrainingDiverged (the History so far is in model.history). Returns the History.
+        Everything is checked before the first step. A NaN or infinite batch loss stops training at once with
+        TrainingDiverged (the History so far is in model.history).
         """
-        self._require()
-        self._check_output_matches_loss()
-        X = self._inputs(X)
-        n = len(X)
-        Y = self._targets(y, n)
+        X, Y, validation = self._training_data(X, y, validation_data, validation_split)
         epochs = as_count(epochs, "epochs")
-        batch_size = n if batch_size is None else as_count(batch_size, "batch_size")
-        if not isinstance(validation_split, numbers.Real) or isinstance(validation_split, bool) \
-                or not 0 <= validation_split < 1:
-            raise ValueError(f"validation_split must be a fraction in [0, 1); got {validation_split!r}")
-        if validation_split and validation_data is not None:
-            raise ValueError("give validation_data or validation_split, not both")
-        if validation_split:
-            n_val = int(math.ceil(validation_split * n))
-            if n_val >= n:
-                raise ValueError(f"validation_split={validation_split} leaves no training samples out of {n}")
-            X, X_val, Y, Y_val = X[:n - n_val], X[n - n_val:], Y[:n - n_val], Y[n - n_val:]
-            n = len(X)
-        elif validation_data is not None:
-            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-                raise TypeError(f"validation_data must be a pair (X_val, y_val); got {describe(validation_data)}")
-            X_val = self._inputs(validation_data[0], "X_val")
-            Y_val = self._targets(validation_data[1], len(X_val), "y_val")
-        validating = validation_split > 0 or validation_data is not None
-        if not isinstance(shuffle, bool):
-            raise TypeError(f"shuffle must be True or False; got {describe(shuffle)}")
-        if verbose not in (0, 1, 2) or isinstance(verbose, bool):
-            raise ValueError(f"verbose must be 0, 1 or 2; got {verbose!r}")
-        callbacks = list(callbacks or [])
-        for callback in callbacks:
-            if not isinstance(callback, Callback):
-                raise TypeError(f"callbacks must be Callback objects; got {describe(callback)}")
-        rng = as_generator(rng)
-        if not self._initialised:  # the first fit draws every unseeded layer's weights from the one seed
-            self._build(self.layers[0].input_dim, rng=rng)
+        batch_size = len(X) if batch_size is None else as_count(batch_size, "batch_size")
+        callbacks, rng = self._fit_options(shuffle, verbose, callbacks, rng)
+        if not self._initialised:  # the first fit draws every layer's initial weights from the one seed
+            self._build(X.shape[1], rng)
             self._initialised = True
-
+        self._check_optimizer()
+        self._fused = self.loss.fuses(getattr(self.layers[-1], "activation", None))
         self.history, self.stop_training = History(), False
-        progress_every = max(1, epochs // 20)
         for callback in callbacks:
             callback.on_train_begin(self)
-        # numpy's overflow warnings are off inside the loop: every batch's loss is checked, and a loss that is
-        # not finite stops training with TrainingDiverged, which says more than a warning would
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            self._epochs(X, Y, X_val if validating else None, Y_val if validating else None, epochs, batch_size,
-                         shuffle, rng, verbose, callbacks, progress_every)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a loss that is not finite is caught
+            for epoch in range(1, epochs + 1):                                 # below, and says more than a warning
+                for callback in callbacks:
+                    callback.on_epoch_begin(epoch)
+                logs = self._epoch(epoch, X, Y, batch_size, shuffle, rng)
+                if validation is not None:
+                    logs.update({f"val_{key}": value for key, value in self._measure(*validation, batch_size).items()})
+                for callback in callbacks:
+                    callback.on_epoch_end(epoch, logs)  # may add entries to logs: they go into the History too
+                self.history._append(epoch, logs)
+                self._progress(epoch, epochs, logs, verbose)
+                if self.stop_training:
+                    break
         if verbose == 1:
-            print(file=sys.stdout, flush=True)
+            print(flush=True)
         for callback in callbacks:
             callback.on_train_end(self)
         return self.history
 
-    def _epochs(self, X, Y, X_val, Y_val, epochs, batch_size, shuffle, rng, verbose, callbacks, progress_every):
-        n, params, grads = len(X), self.params, self.grads
-        last, from_logits = self.layers[-1].activation, getattr(self.loss, "from_logits", True)
-        binary = isinstance(self.loss, losses.BinaryCrossEntropy)
-        fused = not from_logits and (binary and isinstance(last, activations.Sigmoid) or
-                                     isinstance(self.loss, losses.CategoricalCrossEntropy)
-                                     and isinstance(last, activations.Softmax))
-        deep = len(self.layers) > 1  # whether the last layer must pass a gradient down
-        for epoch in range(1, epochs + 1):
-            for callback in callbacks:
-                callback.on_epoch_begin(epoch)
-            order = rng.permutation(n) if shuffle else np.arange(n)
-            totals = np.zeros(1 + len(self.metrics))
-            for start in range(0, n, batch_size):
-                batch = order[start:start + batch_size]
-                x_b, y_b = X[batch], Y[batch]
-                out = self._forward(x_b)
-                batch_loss = float(self.loss._value(out, y_b))
-                if not math.isfinite(batch_loss):
-                    self._diverged(epoch, batch_loss)
-                if fused:  # sigmoid or softmax + cross-entropy: dL/dZ of the last layer is (p - y) / N
-                    grad = self.layers[-1]._backward_delta((out - y_b) / (y_b.size if binary else len(y_b)), deep)
-                else:
-                    grad = self.layers[-1]._backward(self.loss._gradient(out, y_b), deep)
-                for i in range(len(self.layers) - 2, -1, -1):
-                    grad = self.layers[i]._backward(grad, i > 0)  # the first layer needs no dL/dX
-                self.optimizer._apply(params, grads)
-                totals[0] += batch_loss * len(batch)
-                if self.metrics:
-                    probs = self._probabilities(out)
-                    for i, (_, metric) in enumerate(self.metrics, start=1):
-                        totals[i] += metric(y_b, probs) * len(batch)
-            logs = {"loss": float(totals[0] / n)}
-            logs.update({name: float(v / n) for (name, _), v in zip(self.metrics, totals[1:])})
-            if X_val is not None:
-                logs.update({f"val_{key}": value for key, value in self._measure(X_val, Y_val, batch_size).items()})
-            for callback in callbacks:
-                callback.on_epoch_end(epoch, logs)  # may add entries to logs: they go into the History too
-            self.history._append(epoch, logs)
-            if verbose and (verbose == 2 or epoch % progress_every == 0 or epoch == epochs or self.stop_training):
-                self._progress(epoch, epochs, logs, verbose)
-            if self.stop_training:
-                break
-
-    def _diverged(self, epoch, batch_loss):
-        lr = getattr(self.optimizer, "lr", None)
-        rate = f" with learning rate {lr:g}; try a smaller one, such as {lr / 10:g}" if lr is not None else ""
-        done = len(self.history.epoch)
-        raise TrainingDiverged(
-            f"training diverged in epoch {epoch}: the loss became {batch_loss}{rate}. "
-            f"model.history keeps the {done} epoch{'s' if done != 1 else ''} before.", self.history)
-
-    @staticmethod
-    def _progress(epoch, epochs, logs, verbose):
-        width = 20
-        done = round(width * epoch / epochs)
-        numbers_ = " - ".join(f"{key} {value:.4f}" for key, value in logs.items())
-        line = f"epoch {epoch}/{epochs} [{'=' * done}{'.' * (width - done)}] {numbers_}"
-        print(("\r" + line) if verbose == 1 else line, end="" if verbose == 1 else "\n", flush=True)
-
-    # -- using a trained model --------------------------------------------------------------------------
+    def _epoch(self, epoch, X, Y, batch_size, shuffle, rng):
+        """One pass over the training set in mini-batches; returns the epoch's loss and metrics (means over samples)."""
+        order = rng.permutation(len(X)) if shuffle else np.arange(len(X))
+        totals = np.zeros(1 + len(self.metrics))
+        for start in range(0, len(X), batch_size):
+            batch = order[start:start + batch_size]
+            loss, out = self.train_step(X[batch], Y[batch])
+            if not math.isfinite(loss):
+                self._diverged(epoch, loss)
+            totals += len(batch) * np.array([loss] + self._metric_values(out, Y[batch]))
+        values = totals / len(X)
+        return {"loss": float(values[0]), **{name: float(v) for (name, _), v in zip(self.metrics, values[1:])}}
 
     def predict(self, X, batch_size=None):
         """The network's outputs for X (n_samples, n_features): (n_samples, n_outputs), in batches if given."""
         self._require(compiled=False)
         X = self._inputs(X)
         size = len(X) if batch_size is None else as_count(batch_size, "batch_size")
-        return np.concatenate([self._forward(X[start:start + size]) for start in range(0, len(X), size)])
+        return np.concatenate([self.forward(X[start:start + size], training=False) for start in range(0, len(X), size)])
 
     def evaluate(self, X, y, batch_size=None):
         """The loss on (X, y), and the metrics: a float, or [loss, metric, ...] when metrics were compiled."""
@@ -345,19 +166,171 @@ class Sequential:
     def summary(self, print_fn=print):
         """A table of the layers, their output shapes and parameter counts, and the total."""
         self._require(compiled=False)
+        widths = self._widths or [None] * (len(self.layers) + 1)
         rows = [("layer", "output shape", "parameters")]
-        for layer in self.layers:
-            count = str(layer.n_params) if layer.built else "?"
-            rows.append((repr(layer), f"(None, {layer.units})", count))
-        widths = [max(len(row[i]) for row in rows) + 3 for i in range(3)]
-        lines = ["".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+        for layer, width in zip(self.layers, widths[1:]):
+            rows.append((repr(layer), f"(None, {width if width else '?'})", str(layer.n_params) if width else "?"))
+        columns = [max(len(row[i]) for row in rows) + 3 for i in range(3)]
+        lines = ["".join(cell.ljust(w) for cell, w in zip(row, columns)).rstrip() for row in rows]
         rule = "-" * max(len(line) for line in lines)
-        total = sum(layer.n_params for layer in self.layers if layer.built)
-        text = "\n".join([lines[0], rule, *lines[1:], rule, f"total parameters: {total}"])
-        print_fn(text)
+        total = sum(layer.n_params for layer in self.layers)
+        print_fn("\n".join([lines[0], rule, *lines[1:], rule, f"total parameters: {total}"]))
 
     def __repr__(self):
         return f"Sequential({len(self.layers)} layers, dtype={self.dtype.name})"
+
+    def add(self, layer):
+        """Append a layer (a Layer object); it gets the model's dtype and is built once the input width is known."""
+        if not isinstance(layer, Layer):
+            raise TypeError(f"layers must be Layer objects such as Dense(...); got {describe(layer)}")
+        if not all(hasattr(layer, name) for name in ("params", "grads", "input_dim", "dtype")):
+            raise TypeError(f"{describe(layer)} does not follow the Layer contract: its __init__ must call "
+                            f"super().__init__()")
+        layer.dtype = self.dtype
+        self.layers.append(layer)
+        if self._widths is not None:
+            self._widths.append(self._built(len(self.layers) - 1, self._widths[-1], None))
+        elif len(self.layers) == 1 and layer.input_dim is not None:
+            self._build(layer.input_dim)
+        return self
+
+    def _build(self, n_in, rng=None):
+        """Build every layer, each for the width the one before returns; rng: the generator to draw weights from."""
+        widths = [n_in]
+        for i in range(len(self.layers)):
+            widths.append(self._built(i, widths[-1], rng))
+        self._widths = widths
+
+    def _built(self, i, n_in, rng):
+        """Build layers[i] for n_in inputs (through the contract: build(n_in, rng)) and return its output width."""
+        layer = self.layers[i]
+        if i > 0 and layer.input_dim is not None and layer.input_dim != n_in:
+            raise ValueError(f"{layer.name} has input_dim {layer.input_dim}, but the layer before it gives {n_in}")
+        layer.needs_input_grad = i > 0  # the first layer's input is the data: no gradient needed there
+        width = layer.build(n_in, rng)
+        if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or width < 1:
+            raise TypeError(f"layers[{i}].build must return its output width, an int >= 1; got {describe(width)}")
+        for key, array in layer.params.items():
+            if not isinstance(array, np.ndarray) or array.dtype != self.dtype:
+                raise TypeError(f"layers[{i}].params[{key!r}] must be an array of the model's dtype {self.dtype} "
+                                f"(create it with dtype=self.dtype in build); got {describe(array)}")
+        return int(width)
+
+    def _require(self, compiled=True):
+        if not self.layers:
+            raise ValueError("the model has no layers: Sequential([Dense(...), ...])")
+        if compiled and self.loss is None:
+            raise ValueError("compile the model first: model.compile(optimizer='sgd', loss='mse')")
+
+    def _inputs(self, X, name="X"):
+        """X checked (2-D, finite, the model's input width) and in the model's dtype; builds the model if needed."""
+        X = as_array(X, name, ndim=2, shape_hint="(n_samples, n_features)")
+        n_in = self._widths[0] if self._widths else X.shape[1]
+        if X.shape[1] != n_in:
+            raise ValueError(f"{name} must have {n_in} features per sample (the first layer's input_dim); "
+                             f"got shape {X.shape}")
+        if self._widths is None:
+            self._build(n_in)
+        return X.astype(self.dtype, copy=False)
+
+    def _targets(self, y, n, name="y"):
+        """The labels checked against the loss and converted once (e.g. class labels to one-hot rows)."""
+        y = as_array(y, name)
+        if y.ndim == 0 or len(y) != n:
+            got = len(y) if y.ndim else "a number"
+            raise ValueError(f"{name} must have one label per sample of X ({n}); got {got}")
+        try:
+            return self.loss.targets(y, (n, self._widths[-1]), self.dtype)
+        except (TypeError, ValueError) as error:
+            raise type(error)(f"{name} does not fit the loss {self.loss!r}: {error}") from None
+
+    def _check_output_matches_loss(self):
+        last = getattr(self.layers[-1], "activation", None)  # a layer that has no activation is not checked
+        expected = getattr(self.loss, "output_activation", None)
+        if expected is not None and last is not None and not self.loss.from_logits and not isinstance(last, expected):
+            raise ValueError(f"{self.loss.name} expects probabilities, but the last layer's activation is {last!r}: "
+                             f"use activation='{expected.name}', or {type(self.loss).__name__}(from_logits=True)")
+
+    def _training_data(self, X, y, validation_data, validation_split):
+        """fit's data, checked: (X, Y, validation), Y in the loss's form, validation None or (X_val, Y_val)."""
+        self._require()
+        self._check_output_matches_loss()
+        X = self._inputs(X)
+        Y = self._targets(y, len(X))
+        if not isinstance(validation_split, numbers.Real) or isinstance(validation_split, bool) \
+                or not 0 <= validation_split < 1:
+            raise ValueError(f"validation_split must be a fraction in [0, 1); got {validation_split!r}")
+        if validation_split and validation_data is not None:
+            raise ValueError("give validation_data or validation_split, not both")
+        if validation_split:
+            n_val = int(math.ceil(validation_split * len(X)))
+            if n_val >= len(X):
+                raise ValueError(f"validation_split={validation_split} leaves no training samples out of {len(X)}")
+            return X[:-n_val], Y[:-n_val], (X[-n_val:], Y[-n_val:])
+        if validation_data is None:
+            return X, Y, None
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            raise TypeError(f"validation_data must be a pair (X_val, y_val); got {describe(validation_data)}")
+        X_val = self._inputs(validation_data[0], "X_val")
+        return X, Y, (X_val, self._targets(validation_data[1], len(X_val), "y_val"))
+
+    def _fit_options(self, shuffle, verbose, callbacks, rng):
+        if not isinstance(shuffle, bool):
+            raise TypeError(f"shuffle must be True or False; got {describe(shuffle)}")
+        if verbose not in (0, 1, 2) or isinstance(verbose, bool):
+            raise ValueError(f"verbose must be 0, 1 or 2; got {verbose!r}")
+        callbacks = list(callbacks or [])
+        for callback in callbacks:
+            if not isinstance(callback, Callback):
+                raise TypeError(f"callbacks must be Callback objects; got {describe(callback)}")
+        return callbacks, as_generator(rng)
+
+    def _check_optimizer(self):
+        """The optimizer's door check on the model's arrays (one optimizer per model: its state fits these shapes)."""
+        self.optimizer.check(self.params, self.grads)
+
+    def _metric_values(self, out, Y):
+        """The compiled metrics on a batch, from probabilities (the loss may work on logits)."""
+        if self.metrics and getattr(self.loss, "from_logits", False):
+            out = self.loss.output_activation().value(out)
+        return [metric(Y, out) for _, metric in self.metrics]
+
+    def _measure(self, X, Y, batch_size):
+        """Loss and metrics over a data set, in batches, without training."""
+        totals = np.zeros(1 + len(self.metrics))
+        for start in range(0, len(X), batch_size):
+            out, y = self.forward(X[start:start + batch_size], training=False), Y[start:start + batch_size]
+            totals += len(y) * np.array([float(self.loss.value(out, y))] + self._metric_values(out, y))
+        values = totals / len(X)
+        return {"loss": float(values[0]), **{name: float(v) for (name, _), v in zip(self.metrics, values[1:])}}
+
+    @contextlib.contextmanager
+    def _output_as_logits(self):
+        """The output layer with its activation set to Identity for the block: its backward then takes dL/dZ."""
+        layer = self.layers[-1]
+        activation, layer.activation = layer.activation, activations.Identity()
+        try:
+            yield
+        finally:
+            layer.activation = activation
+
+    def _diverged(self, epoch, batch_loss):
+        lr = getattr(self.optimizer, "lr", None)
+        rate = f" with learning rate {lr:g}; try a smaller one, such as {lr / 10:g}" if lr is not None else ""
+        done = len(self.history.epoch)
+        raise TrainingDiverged(
+            f"training diverged in epoch {epoch}: the loss became {batch_loss}{rate}. "
+            f"model.history keeps the {done} epoch{'s' if done != 1 else ''} before.", self.history)
+
+    def _progress(self, epoch, epochs, logs, verbose):
+        """verbose 1: a line updated in place about 20 times (and at the last epoch); 2: one line per epoch."""
+        last = epoch == epochs or self.stop_training
+        if not verbose or (verbose == 1 and epoch % max(1, epochs // 20) and not last):
+            return
+        done = round(20 * epoch / epochs)
+        numbers_ = " - ".join(f"{key} {value:.4f}" for key, value in logs.items())
+        line = f"epoch {epoch}/{epochs} [{'=' * done}{'.' * (20 - done)}] {numbers_}"
+        print(("\r" + line) if verbose == 1 else line, end="" if verbose == 1 else "\n", flush=True, file=sys.stdout)
 
     # (from notebooks/09_optimizers.ipynb)
     def get_weights(self):
@@ -382,181 +355,13 @@ class Sequential:
             param[...] = weight
         self._initialised = True
 
-    # (from notebooks/09_optimizers.ipynb)
-    def save(self, path):
-        """Write the model to an .npz file that Sequential.load(path) turns back into the same model.
 
-        path: a str or pathlib.Path ending in ".npz". The file holds the weights ("layers.0.W", "layers.0.b", ...)
-        and, once the model is compiled, the optimizer's state arrays ("optimizer.0.m", ...), as plain arrays, and
-        "config", a JSON text: the format and its version, the dtype, each layer (units, input_dim, name,
-        activation and its hyper-parameters), and the loss, metric names, optimizer hyper-parameters and the
-        optimizer's numbers (such as Adam's step count). No pickle: np.load(path, allow_pickle=False) reads it.
-        The loaded model predicts identically and, compiled, resumes training exactly (with the same batches).
-        Initialisers are not stored: the weights are. Only nnlib's own layers (Dense), activations, losses, named
-        metrics and optimizers can be saved (ValueError otherwise). Introduced in notebooks/09_optimizers.ipynb.
-        """
-        name = _npz_path(path)
-        self._require(compiled=False)
-        unbuilt = [layer.name for layer in self.layers if not layer.built]
-        if unbuilt:
-            raise ValueError(f"the model has no weights to save yet ({', '.join(unbuilt)} not built): give the first "
-                             f"layer an input_dim, or fit the model, before saving it")
-        arrays, layers = {}, []
-        for i, layer in enumerate(self.layers):
-            if type(layer) is not Dense:
-                raise ValueError(f"only Dense layers can be saved; layers[{i}] is {describe(layer)}")
-            activation = _described(layer.activation, activations.ACTIVATIONS.values(), "activation")
-            layers.append({"class": "Dense", "units": layer.units, "input_dim": layer.input_dim, "name": layer.name,
-                           "activation": activation})
-            arrays.update({f"layers.{i}.{key}": value for key, value in layer.params.items()})
-        config = {"format": FILE_FORMAT, "version": FILE_VERSION, "dtype": self.dtype.name, "layers": layers,
-                  "compile": None}
-        if self.loss is not None:
-            for metric, function in self.metrics:
-                if nnlib_metrics.METRICS.get(metric) is not function:
-                    raise ValueError(f"only named metrics ({', '.join(nnlib_metrics.METRICS)}) can be saved; got the "
-                                     f"function {metric!r}")
-            state = self.optimizer.state_dict() if hasattr(self.optimizer, "state_dict") else {}
-            if state.get("optimizer") not in _optimizer_classes():
-                raise ValueError(f"only nnlib's own optimizers ({', '.join(_optimizer_classes())}) can be saved; got "
-                                 f"{describe(self.optimizer)}")
-            numbers = {}
-            for i, entries in state["state"].items():
-                for key, value in entries.items():
-                    if isinstance(value, np.ndarray):
-                        arrays[f"optimizer.{i}.{key}"] = value
-                    else:
-                        numbers[f"{i}.{key}"] = _plain(value)
-            config["compile"] = {
-                "loss": _described(self.loss, losses.LOSSES.values(), "loss"),
-                "metrics": [metric for metric, _ in self.metrics],
-                "optimizer": {"class": state["optimizer"],
-                              "hyperparameters": {key: _plain(value) for key, value in state["hyperparameters"].items()},
-                              "numbers": numbers},
-            }
-        np.savez(name, config=np.array(json.dumps(config, allow_nan=False)), **arrays)
+class TrainingDiverged(ValueError):
+    """Raised by fit when the loss becomes NaN or infinite; ``history`` holds the epochs completed before.
 
-    # (from notebooks/09_optimizers.ipynb)
-    @classmethod
-    def load(cls, path):
-        """The model a file written by Sequential.save holds: the same layers and weights, and, if it was compiled,
-        the same loss, metrics, optimizer and optimizer state, so fit resumes exactly where it stopped.
-
-        path: a str or pathlib.Path ending in ".npz"; read with np.load(path, allow_pickle=False). A missing file
-        raises FileNotFoundError; a file Sequential.save did not write, or a damaged one, raises ValueError.
-        Introduced in notebooks/09_optimizers.ipynb.
-        """
-        name = _npz_path(path)
-        try:
-            with np.load(name, allow_pickle=False) as contents:
-                arrays = {key: contents[key] for key in contents.files}
-        except FileNotFoundError:
-            raise
-        except (OSError, ValueError, EOFError, AttributeError, TypeError) as error:  # not a zip of plain arrays
-            raise ValueError(f"path: {name!r} is not a model file written by Sequential.save ({error})") from None
-        text = arrays.pop("config", None)
-        if text is None or text.dtype.kind != "U" or text.ndim != 0:
-            raise ValueError(f"path: {name!r} holds no model description (a 'config' text): it was not written by "
-                             f"Sequential.save")
-        try:
-            config = json.loads(str(text))
-            if not isinstance(config, dict) or config.get("format") != FILE_FORMAT:
-                raise ValueError(f"its format is {config.get('format') if isinstance(config, dict) else config!r}, "
-                                 f"not {FILE_FORMAT!r}")
-            if config["version"] != FILE_VERSION:
-                raise ValueError(f"it is version {config['version']!r} of the format; this nnlib reads version "
-                                 f"{FILE_VERSION}")
-            dtype = config["dtype"]
-            model = cls([Dense(layer["units"], _rebuilt(layer["activation"], activations.ACTIVATIONS.values(),
-                                                         "activation"),
-                               input_dim=layer["input_dim"], name=layer["name"], dtype=dtype)
-                         for layer in config["layers"]], dtype=dtype)
-            model.set_weights([arrays.pop(f"layers.{i}.{key}") for i, layer in enumerate(model.layers)
-                               for key in layer.params])
-            settings = config["compile"]
-            if settings is not None:
-                optimizer_config = settings["optimizer"]
-                optimizer = _rebuilt({"class": optimizer_config["class"]} | optimizer_config["hyperparameters"],
-                                     _optimizer_classes().values(), "optimizer")
-                state = {}
-                for key, value in optimizer_config["numbers"].items():
-                    index, entry = key.split(".", 1)
-                    state.setdefault(int(index), {})[entry] = value
-                for key in [key for key in arrays if key.startswith("optimizer.")]:
-                    _, index, entry = key.split(".", 2)
-                    state.setdefault(int(index), {})[entry] = arrays.pop(key)
-                optimizer.load_state_dict({"optimizer": optimizer_config["class"],
-                                           "hyperparameters": optimizer_config["hyperparameters"], "state": state})
-                model.compile(optimizer, _rebuilt(settings["loss"], losses.LOSSES.values(), "loss"), settings["metrics"])
-        except KeyError as error:
-            raise ValueError(f"path: {name!r} is not a complete model file: it has no {error}") from None
-        except (TypeError, ValueError, AttributeError) as error:
-            raise ValueError(f"path: {name!r} is not a valid model file: {error}") from None
-        if arrays:
-            raise ValueError(f"path: {name!r} holds arrays this model does not use: {', '.join(sorted(arrays))}")
-        return model
-
-
-# ---- notebooks/09_optimizers.ipynb -------------------------------------------------------------------------
-
-class LearningRateScheduler(Callback):
-    """A Callback that sets the optimizer's lr before every epoch to schedule(epoch - 1, lr0), with lr0 the lr
-    when training began (epochs counted from 0 for the schedule, as PyTorch's schedulers do). The lr of each
-    epoch is added to the History as "lr". Introduced in notebooks/09_optimizers.ipynb.
+    Introduced in notebooks/08_training.ipynb.
     """
 
-    def __init__(self, schedule):
-        if not callable(schedule):
-            raise TypeError(f"schedule must be a function schedule(epoch, lr0) -> lr, such as StepDecay(10); "
-                            f"got {describe(schedule)}")
-        self.schedule, self.model, self.lr0 = schedule, None, None
-
-    def on_train_begin(self, model):
-        self.model, self.lr0 = model, model.optimizer.lr
-
-    def on_epoch_begin(self, epoch):
-        self.model.optimizer.lr = as_number(self.schedule(epoch - 1, self.lr0), "the schedule's lr", positive=True)
-
-    def on_epoch_end(self, epoch, logs):
-        logs["lr"] = self.model.optimizer.lr
-
-
-FILE_FORMAT, FILE_VERSION = "nnlib.Sequential", 1  # written into every file by Sequential.save
-
-
-def _npz_path(path):
-    """path as a str, checked: a str or os.PathLike ending in .npz (np.savez would otherwise add the suffix)."""
-    name = os.fspath(path) if isinstance(path, (str, os.PathLike)) else None
-    if not isinstance(name, str):
-        raise TypeError(f"path must be a file name (str or pathlib.Path) ending in .npz; got {describe(path)}")
-    if not name.endswith(".npz"):
-        raise ValueError(f"path must end in .npz (np.savez would add the suffix, and load would not find the "
-                         f"file); got {name!r}")
-    return name
-
-
-def _plain(value):
-    """A numpy scalar as the Python number JSON can hold; anything else as it is."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def _described(obj, classes, what):
-    """{"class": name, hyper-parameter: value, ...} for an object of one of nnlib's classes (a registry's values)."""
-    if type(obj) not in set(classes):
-        valid = ", ".join(sorted({cls.__name__ for cls in classes}))
-        raise ValueError(f"only nnlib's own {what}s can be saved ({valid}); got {describe(obj)}")
-    return {"class": type(obj).__name__} | {key: _plain(value) for key, value in vars(obj).items()}
-
-
-def _rebuilt(config, classes, what):
-    """The object _described(obj, classes, what) describes, made from its class in classes, found by name."""
-    if not isinstance(config, dict):
-        raise ValueError(f"a {what} is described by a dict with its 'class'; got {config!r}")
-    cls = lookup(config.get("class"), {cls.__name__: cls for cls in classes}, what)
-    return cls(**{key: value for key, value in config.items() if key != "class"})
-
-
-def _optimizer_classes():
-    """nnlib's optimizers by class name (SGD, AdaGrad, RMSProp, Adam, AdamW)."""
-    return {name: value for name, value in vars(optim).items()
-            if isinstance(value, type) and issubclass(value, optim.Optimizer) and value is not optim.Optimizer}
+    def __init__(self, message, history):
+        super().__init__(message)
+        self.history = history

@@ -9,16 +9,69 @@ notebooks/02_perceptron.ipynb. Inputs are arrays with samples on axis 0.
 
 import numpy as np
 
+from nnlib.activations import logistic
 from nnlib.validation import as_array, as_binary, as_count, as_generator, as_number, describe
 
 __all__ = [
-    "binary_inputs", "McCullochPitts", "AND", "OR", "NOT", "NAND", "MAJORITY", "format_truth_table",
+    "McCullochPitts", "AND", "OR", "NOT", "NAND", "MAJORITY", "binary_inputs", "format_truth_table",
     "find_threshold_units", "ThresholdNetwork", "XOR", "weighted_sum", "sigmoid", "sigmoid_neuron",
     "Perceptron",
 ]
 
 
 # ---- notebooks/01_mcculloch_pitts.ipynb --------------------------------------------------------------------
+
+class McCullochPitts:
+    """A McCulloch-Pitts threshold unit: fires (1) when the weighted sum of its binary inputs reaches a threshold.
+
+        y = 1  if  sum_i w_i x_i >= threshold  else  0,        x_i in {0, 1}
+
+    Positive weights are excitatory, negative weights inhibitory; the 1943 paper's absolute inhibition is
+    the weight -(sum of positive weights + 1) for any threshold >= 0.
+
+    weights: shape (n_inputs,), finite real numbers; threshold: a finite real number; name: optional label.
+    Calling the unit with x of shape (n_inputs,) returns an int; with (n_samples, n_inputs) an int64
+    array of shape (n_samples,). x is checked: binary, with n_inputs entries per sample.
+
+    Introduced in notebooks/01_mcculloch_pitts.ipynb.
+    """
+
+    def __init__(self, weights, threshold, name=None):
+        self.weights = as_array(weights, "weights", ndim=1, shape_hint="(n_inputs,)")
+        self.threshold = as_number(threshold, "threshold")
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"name must be a str or None; got {describe(name)}")
+        self.name = name
+
+    def __call__(self, x):
+        x = as_binary(x, "x", ndim=(1, 2), shape_hint="(n_inputs,) or (n_samples, n_inputs)")
+        if x.shape[-1] != self.n_inputs:
+            raise ValueError(f"x must have {self.n_inputs} inputs per sample (one per weight); got shape {x.shape}")
+        fired = (x @ self.weights >= self.threshold).astype(np.int64)
+        return int(fired) if x.ndim == 1 else fired
+
+    @property
+    def n_inputs(self):
+        """The number of inputs, len(weights)."""
+        return self.weights.shape[0]
+
+    def __repr__(self):
+        weights = ", ".join(f"{w:g}" for w in self.weights)
+        label = f", name={self.name!r}" if self.name else ""
+        return f"McCullochPitts(weights=[{weights}], threshold={self.threshold:g}{label})"
+
+    def truth_table(self):
+        """(inputs, outputs): every binary input, shape (2**n_inputs, n_inputs), and the unit's output for each."""
+        inputs = binary_inputs(self.n_inputs)
+        return inputs, self(inputs)
+
+
+AND = McCullochPitts([1, 1], 2, name="AND")
+OR = McCullochPitts([1, 1], 1, name="OR")
+NOT = McCullochPitts([-1], 0, name="NOT")
+NAND = McCullochPitts([-1, -1], -1, name="NAND")
+MAJORITY = McCullochPitts([1, 1, 1], 2, name="MAJORITY")
+
 
 def binary_inputs(n_inputs):
     """Every binary input vector of length n_inputs, in counting order: shape (2**n_inputs, n_inputs), int64.
@@ -31,60 +84,6 @@ def binary_inputs(n_inputs):
         raise ValueError(f"n_inputs must be <= 20 (2**20 rows); got {n}")
     codes = np.arange(2**n)
     return (codes[:, None] >> np.arange(n - 1, -1, -1)) & 1
-
-
-class McCullochPitts:
-    """A McCulloch-Pitts threshold unit: fires (1) when the weighted sum of its binary inputs reaches a threshold.
-
-        y = 1  if  sum_i w_i x_i >= threshold  else  0,        x_i in {0, 1}
-
-    Positive weights are excitatory, negative weights inhibitory; the 1943 paper's absolute inhibition is
-    the weight -(sum of positive weights + 1) for any threshold >= 0.
-
-    weights: shape (n_inputs,), finite real numbers; threshold: a finite real number; name: optional label.
-    Calling the unit with x of shape (n_inputs,) returns an int; with (n_samples, n_inputs) an int64
-    array of shape (n_samples,).
-
-    Introduced in notebooks/01_mcculloch_pitts.ipynb.
-    """
-
-    def __init__(self, weights, threshold, name=None):
-        self.weights = as_array(weights, "weights", ndim=1, shape_hint="(n_inputs,)")
-        self.threshold = as_number(threshold, "threshold")
-        if name is not None and not isinstance(name, str):
-            raise TypeError(f"name must be a str or None; got {describe(name)}")
-        self.name = name
-
-    @property
-    def n_inputs(self):
-        """The number of inputs, len(weights)."""
-        return self.weights.shape[0]
-
-    def __call__(self, x):
-        x = as_binary(x, "x", ndim=(1, 2), shape_hint="(n_inputs,) or (n_samples, n_inputs)")
-        if x.shape[-1] != self.n_inputs:
-            raise ValueError(
-                f"x must have {self.n_inputs} inputs per sample (one per weight); got shape {x.shape}"
-            )
-        fired = (x @ self.weights >= self.threshold).astype(np.int64)
-        return int(fired) if x.ndim == 1 else fired
-
-    def truth_table(self):
-        """(inputs, outputs): every binary input, shape (2**n_inputs, n_inputs), and the unit's output for each."""
-        inputs = binary_inputs(self.n_inputs)
-        return inputs, self(inputs)
-
-    def __repr__(self):
-        weights = ", ".join(f"{w:g}" for w in self.weights)
-        label = f", name={self.name!r}" if self.name else ""
-        return f"McCullochPitts(weights=[{weights}], threshold={self.threshold:g}{label})"
-
-
-AND = McCullochPitts([1, 1], 2, name="AND")
-OR = McCullochPitts([1, 1], 1, name="OR")
-NOT = McCullochPitts([-1], 0, name="NOT")
-NAND = McCullochPitts([-1, -1], -1, name="NAND")
-MAJORITY = McCullochPitts([1, 1, 1], 2, name="MAJORITY")
 
 
 def format_truth_table(inputs, outputs, input_names=None, output_names=None):
@@ -104,10 +103,8 @@ def format_truth_table(inputs, outputs, input_names=None, output_names=None):
         output_names = ["y"] if n_out == 1 else [f"y{i + 1}" for i in range(n_out)]
     output_names = list(output_names)
     if len(input_names) != n_in or len(output_names) != n_out:
-        raise ValueError(
-            f"input_names and output_names must name {n_in} inputs and {n_out} outputs; "
-            f"got {len(input_names)} and {len(output_names)}"
-        )
+        raise ValueError(f"input_names and output_names must name {n_in} inputs and {n_out} outputs; "
+                         f"got {len(input_names)} and {len(output_names)}")
     widths = [max(len(str(n)), 1) for n in input_names + output_names]
     cells = lambda values: [f"{v:>{w}}" for v, w in zip(values, widths)]
     header = cells(input_names + output_names)
@@ -173,30 +170,9 @@ class ThresholdNetwork:
     """
 
     def __init__(self, layers, name=None):
-        if not isinstance(layers, (list, tuple)) or not layers:
-            raise TypeError(f"layers must be a non-empty list of lists of McCullochPitts units; got {describe(layers)}")
-        for k, layer in enumerate(layers):
-            if not isinstance(layer, (list, tuple)) or not layer:
-                raise TypeError(f"layers[{k}] must be a non-empty list of McCullochPitts units; got {describe(layer)}")
-            for j, unit in enumerate(layer):
-                if not isinstance(unit, McCullochPitts):
-                    raise TypeError(f"layers[{k}][{j}] must be a McCullochPitts unit; got {describe(unit)}")
-        n_first = layers[0][0].n_inputs
-        for k, layer in enumerate(layers):
-            need = n_first if k == 0 else len(layers[k - 1])
-            for j, unit in enumerate(layer):
-                if unit.n_inputs != need:
-                    source = "the network's inputs (as layers[0][0])" if k == 0 else f"the {need} units of layers[{k - 1}]"
-                    raise ValueError(f"layers[{k}][{j}] must have {need} weights to read {source}; got {unit.n_inputs}")
-        if name is not None and not isinstance(name, str):
-            raise TypeError(f"name must be a str or None; got {describe(name)}")
+        self._check(layers, name)  # the checks, in the next cell: every unit has as many weights as it reads
         self.layers = [list(layer) for layer in layers]
         self.name = name
-
-    @property
-    def n_inputs(self):
-        """The number of network inputs."""
-        return self.layers[0][0].n_inputs
 
     def layer_outputs(self, x):
         """The outputs of every layer for inputs x of shape (n_samples, n_inputs): a list of (n_samples, n_units)."""
@@ -205,7 +181,7 @@ class ThresholdNetwork:
             raise ValueError(f"x must have {self.n_inputs} inputs per sample; got shape {a.shape}")
         outputs = []
         for layer in self.layers:
-            a = np.stack([unit(a) for unit in layer], axis=1)
+            a = np.stack([unit(a) for unit in layer], axis=1)  # each unit reads all of a, the layer below
             outputs.append(a)
         return outputs
 
@@ -217,6 +193,11 @@ class ThresholdNetwork:
             return int(out[0]) if out.ndim == 1 else out[0]
         return out
 
+    @property
+    def n_inputs(self):
+        """The number of network inputs."""
+        return self.layers[0][0].n_inputs
+
     def truth_table(self):
         """(inputs, outputs) over every binary input, as for McCullochPitts.truth_table."""
         inputs = binary_inputs(self.n_inputs)
@@ -226,6 +207,25 @@ class ThresholdNetwork:
         sizes = " -> ".join(str(len(layer)) for layer in self.layers)
         label = f", name={self.name!r}" if self.name else ""
         return f"ThresholdNetwork({self.n_inputs} inputs -> {sizes} units{label})"
+
+    @staticmethod
+    def _check(layers, name):
+        if not isinstance(layers, (list, tuple)) or not layers:
+            raise TypeError(f"layers must be a non-empty list of lists of McCullochPitts units; got {describe(layers)}")
+        for k, layer in enumerate(layers):
+            if not isinstance(layer, (list, tuple)) or not layer:
+                raise TypeError(f"layers[{k}] must be a non-empty list of McCullochPitts units; got {describe(layer)}")
+            for j, unit in enumerate(layer):
+                if not isinstance(unit, McCullochPitts):
+                    raise TypeError(f"layers[{k}][{j}] must be a McCullochPitts unit; got {describe(unit)}")
+        for k, layer in enumerate(layers):
+            need = layers[0][0].n_inputs if k == 0 else len(layers[k - 1])
+            for j, unit in enumerate(layer):
+                if unit.n_inputs != need:
+                    source = "the network's inputs" if k == 0 else f"the {need} units of layers[{k - 1}]"
+                    raise ValueError(f"layers[{k}][{j}] must have {need} weights to read {source}; got {unit.n_inputs}")
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"name must be a str or None; got {describe(name)}")
 
 
 XOR = ThresholdNetwork([[OR, NAND], [AND]], name="XOR")
@@ -249,16 +249,15 @@ def weighted_sum(x, w, b):
 
 
 def sigmoid(z):
-    """The logistic function sigma(z) = 1 / (1 + exp(-z)), elementwise, without overflow.
+    """The logistic function sigma(z) = 1 / (1 + exp(-z)), elementwise, without overflow: activations.logistic
+    behind a door that checks z.
 
-    Uses exp(-|z|) <= 1: sigma(z) = 1 / (1 + exp(-z)) for z >= 0 and exp(z) / (1 + exp(z)) for z < 0.
     z: a number or an array of any shape (+-inf allowed: sigma(-inf) = 0, sigma(inf) = 1; NaN refused).
     Returns a float for a number, else an array of z's shape and float dtype (float32 stays float32).
     Introduced in notebooks/02_perceptron.ipynb.
     """
     z = as_array(z, "z", allow_empty=True, allow_inf=True)
-    e = np.exp(-np.abs(z))
-    out = np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+    out = np.asarray(logistic(z), dtype=z.dtype)
     return float(out) if out.ndim == 0 else out
 
 
@@ -294,12 +293,6 @@ class Perceptron:
         self.weights = np.zeros(self.n_inputs)
         self.bias = 0.0
 
-    def _inputs(self, X, ndim=(1, 2)):
-        X = as_array(X, "X", ndim=ndim, shape_hint="(n_samples, n_inputs)" if ndim == 2 else "")
-        if X.shape[-1] != self.n_inputs:
-            raise ValueError(f"X must have {self.n_inputs} inputs per sample; got shape {X.shape}")
-        return X
-
     def decision_function(self, X):
         """The pre-activation X . w + b: a float for one sample (n_inputs,), shape (n_samples,) for a batch."""
         X = self._inputs(X)
@@ -308,9 +301,17 @@ class Perceptron:
 
     def predict(self, X):
         """The step of the pre-activation: an int for one sample, an int64 array (n_samples,) for a batch."""
-        z = np.asarray(self.decision_function(X))
-        y = (z >= 0).astype(np.int64)
+        y = (np.asarray(self.decision_function(X)) >= 0).astype(np.int64)
         return int(y) if y.ndim == 0 else y
+
+    def _inputs(self, X, ndim=(1, 2)):
+        X = as_array(X, "X", ndim=ndim, shape_hint="(n_samples, n_inputs)" if ndim == 2 else "")
+        if X.shape[-1] != self.n_inputs:
+            raise ValueError(f"X must have {self.n_inputs} inputs per sample; got shape {X.shape}")
+        return X
+
+    def __repr__(self):
+        return f"Perceptron(n_inputs={self.n_inputs}, lr={self.lr:g})"
 
     def fit(self, X, y, epochs=100, shuffle=True):
         """Train from zero weights on X (n_samples, n_inputs) and labels y in {0, 1} (n_samples,); return self."""
@@ -327,7 +328,7 @@ class Perceptron:
             order = self.rng.permutation(len(X)) if shuffle else range(len(X))
             mistakes = 0
             for i in order:
-                step = y[i] - int(X[i] @ w + b >= 0)
+                step = y[i] - int(X[i] @ w + b >= 0)  # y - y_hat: 0, or +-1 after a mistake
                 if step:
                     w += self.lr * step * X[i]
                     b += self.lr * step
@@ -342,6 +343,3 @@ class Perceptron:
         self.errors_ = np.array(errors)
         self.converged_ = errors[-1] == 0
         return self
-
-    def __repr__(self):
-        return f"Perceptron(n_inputs={self.n_inputs}, lr={self.lr:g})"

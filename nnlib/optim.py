@@ -2,35 +2,38 @@
 # Do not edit: change the notebook, run `python tools/export.py`, re-execute the notebook.
 """Optimizers: rules that update a list of parameter arrays in place from their gradients.
 
-``optimizer.step(params, grads)``: params and grads are lists of numpy arrays of equal shapes; each param is
-updated in place, so the same optimizer drives a point on a 2-D surface or every array of a network. The
-rules follow PyTorch's torch.optim exactly. Introduced in notebooks/07_gradient_descent.ipynb.
+optimizer.step(params, grads): params and grads are lists of numpy arrays of equal shapes; every param is updated
+in place, so the same optimizer drives a point on a 2-D surface or every array of a network. Each rule is
+update(param, grad, state) for one array; calling the optimizer, optimizer(params, grads), checks the lists and
+then steps. The rules and defaults follow PyTorch's torch.optim exactly. Introduced in
+notebooks/07_gradient_descent.ipynb.
 """
 
+import functools
 import math
 
 import numpy as np
 
-from nnlib.validation import as_count, as_number, describe, lookup
+from nnlib.config import lookup
+from nnlib.validation import as_count, as_fraction, as_number, describe
 
 __all__ = [
-    "Optimizer", "SGD", "OPTIMIZERS", "get", "AdaGrad", "RMSProp", "Adam", "AdamW", "StepDecay",
+    "Optimizer", "SGD", "get", "AdaGrad", "RMSProp", "Adam", "AdamW", "OPTIMIZERS", "StepDecay",
     "ExponentialDecay", "CosineDecay",
 ]
 
 
 # ---- notebooks/07_gradient_descent.ipynb -------------------------------------------------------------------
 
-# (from notebooks/09_optimizers.ipynb, replacing the version of notebooks/07_gradient_descent.ipynb)
 class Optimizer:
-    """The interface: step(params, grads) updates every array of params in place from grads.
+    """An optimizer: step(params, grads) updates every array of params in place from its gradient.
 
-    params, grads: lists of float numpy arrays, grads[i] with the shape of params[i], the same list (same order)
-    at every step: the state of params[i] (velocities, running averages) is kept in ``state[i]``. Checked on
-    every call. lr: the learning rate, a finite number > 0 (a schedule may change it between steps).
-    state_dict() / load_state_dict(d): the hyper-parameters and the state, as plain dicts of copies, to resume
-    training exactly. Subclasses implement _update(param, grad, state). Introduced in
-    notebooks/07_gradient_descent.ipynb; state per array in notebooks/09_optimizers.ipynb.
+    params, grads: lists (or tuples) of float numpy arrays, grads[i] with the shape of params[i], in the same
+    order at every step: state[i] keeps what the rule remembers about params[i] between steps.
+    step runs update(params[i], grads[i], state[i]) for every i, with no checks (a training loop checks its lists
+    once, with check(params, grads)); optimizer(params, grads), the door, checks them and steps. lr: the learning
+    rate, a finite number > 0 (a schedule may change it between steps). Subclasses write update.
+    Introduced in notebooks/07_gradient_descent.ipynb.
     """
 
     def __init__(self, lr):
@@ -38,6 +41,21 @@ class Optimizer:
         self.state = {}
 
     def step(self, params, grads):
+        for i, (param, grad) in enumerate(zip(params, grads)):
+            self.update(param, grad, self.state.setdefault(i, {}))
+
+    def update(self, param, grad, state):
+        raise NotImplementedError(f"{type(self).__name__} must define update(param, grad, state)")
+
+    def __call__(self, params, grads):
+        self.check(params, grads)
+        self.step(params, grads)
+
+    def __repr__(self):
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in vars(self).items() if k != 'state')})"
+
+    def check(self, params, grads):
+        """The door's checks on params and grads, without the step (Sequential.fit runs them once per fit)."""
         if not isinstance(params, (list, tuple)) or not isinstance(grads, (list, tuple)):
             raise TypeError(f"params and grads must be lists of arrays; got {describe(params)} and {describe(grads)}")
         if len(params) != len(grads):
@@ -49,23 +67,20 @@ class Optimizer:
                 raise ValueError(f"grads[{i}] must have the shape of params[{i}] {param.shape}; got {np.shape(grad)}")
             for key, value in self.state.get(i, {}).items():
                 if isinstance(value, np.ndarray) and value.shape != param.shape:
-                    raise ValueError(f"params[{i}] has shape {param.shape} but this optimizer's state for it "
-                                     f"({key}) has shape {value.shape}: use one optimizer per model")
-        self._apply(params, grads)
+                    raise ValueError(f"params[{i}] has shape {param.shape} but this optimizer's state for it ({key}) "
+                                     f"has shape {value.shape}: use one optimizer per model")
 
-    def _apply(self, params, grads):
-        """step without the checks, for lists a training loop checked once."""
-        for i, (param, grad) in enumerate(zip(params, grads)):
-            self._update(param, grad, self.state.setdefault(i, {}))
-
-    def _update(self, param, grad, state):
-        raise NotImplementedError(f"{type(self).__name__} must define _update(param, grad, state)")
-
+    # (from notebooks/09_optimizers.ipynb)
     def hyperparameters(self):
+        """The optimizer's settings: every attribute except its state. Introduced in notebooks/09_optimizers.ipynb."""
         return {key: value for key, value in vars(self).items() if key != "state"}
 
+    # (from notebooks/09_optimizers.ipynb)
     def state_dict(self):
-        """{"optimizer": class name, "hyperparameters": {...}, "state": {index: {name: array copy or number}}}."""
+        """{"optimizer": class name, "hyperparameters": {...}, "state": {index: {name: array copy or number}}}.
+
+        Introduced in notebooks/09_optimizers.ipynb.
+        """
         return {
             "optimizer": type(self).__name__,
             "hyperparameters": dict(self.hyperparameters()),
@@ -73,8 +88,12 @@ class Optimizer:
                       for i, s in self.state.items()},
         }
 
+    # (from notebooks/09_optimizers.ipynb)
     def load_state_dict(self, state_dict):
-        """Restore hyper-parameters and state saved by state_dict() from an optimizer of the same class."""
+        """Restore hyper-parameters and state saved by state_dict() from an optimizer of the same class.
+
+        Introduced in notebooks/09_optimizers.ipynb.
+        """
         if not isinstance(state_dict, dict) or set(state_dict) != {"optimizer", "hyperparameters", "state"}:
             raise ValueError("state_dict must be a dict made by state_dict(): keys optimizer, hyperparameters, state")
         if state_dict["optimizer"] != type(self).__name__:
@@ -83,9 +102,6 @@ class Optimizer:
         self.__dict__.update(restored.hyperparameters())
         self.state = {int(i): {key: (np.array(value) if isinstance(value, np.ndarray) else value)
                                for key, value in s.items()} for i, s in state_dict["state"].items()}
-
-    def __repr__(self):
-        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.hyperparameters().items())})"
 
 
 # (from notebooks/09_optimizers.ipynb, replacing the version of notebooks/07_gradient_descent.ipynb)
@@ -104,15 +120,15 @@ class SGD(Optimizer):
 
     def __init__(self, lr=0.001, momentum=0.0, nesterov=False, weight_decay=0.0):
         super().__init__(lr)
-        self.momentum = _fraction(momentum, "momentum")
+        self.momentum = as_fraction(momentum, "momentum")
         if not isinstance(nesterov, bool):
             raise TypeError(f"nesterov must be True or False; got {describe(nesterov)}")
         if nesterov and self.momentum == 0:
             raise ValueError("nesterov=True needs a momentum > 0 (as in PyTorch)")
         self.nesterov = nesterov
-        self.weight_decay = _non_negative(weight_decay, "weight_decay")
+        self.weight_decay = as_number(weight_decay, "weight_decay", minimum=0)
 
-    def _update(self, param, grad, state):
+    def update(self, param, grad, state):
         if self.weight_decay:
             grad = grad + self.weight_decay * param
         if self.momentum:
@@ -129,39 +145,18 @@ class SGD(Optimizer):
 # ---- notebooks/08_training.ipynb ---------------------------------------------------------------------------
 
 # (from notebooks/09_optimizers.ipynb, replacing the version of notebooks/08_training.ipynb)
-OPTIMIZERS = {  # name: a function making the optimizer (looked up when called: this dict may precede the classes)
-    "sgd": lambda: SGD(), "momentum": lambda: SGD(momentum=0.9), "nesterov": lambda: SGD(momentum=0.9, nesterov=True),
-    "adagrad": lambda: AdaGrad(), "rmsprop": lambda: RMSProp(), "adam": lambda: Adam(), "adamw": lambda: AdamW(),
-}
-
-
 def get(optimizer):
-    """An Optimizer from a name (see OPTIMIZERS, with its default hyper-parameters) or an Optimizer object.
-
-    Introduced in notebooks/08_training.ipynb.
+    """An Optimizer from a name (see OPTIMIZERS; each with PyTorch's default hyper-parameters) or an Optimizer
+    (returned as it is). Introduced in notebooks/08_training.ipynb; the names of notebooks/09_optimizers.ipynb.
     """
-    if isinstance(optimizer, Optimizer) or all(callable(getattr(optimizer, m, None)) for m in ("step", "_apply")):
-        return optimizer  # an Optimizer (the second test admits one a notebook defines before exporting it)
+    if isinstance(optimizer, Optimizer):
+        return optimizer
     if isinstance(optimizer, str):
         return lookup(optimizer, OPTIMIZERS, "optimizer")()
     raise TypeError(f"optimizer must be a name such as 'sgd' or an Optimizer; got {describe(optimizer)}")
 
 
 # ---- notebooks/09_optimizers.ipynb -------------------------------------------------------------------------
-
-def _fraction(value, name):
-    value = as_number(value, name)
-    if not 0 <= value < 1:
-        raise ValueError(f"{name} must be in [0, 1); got {value:g}")
-    return value
-
-
-def _non_negative(value, name):
-    value = as_number(value, name)
-    if value < 0:
-        raise ValueError(f"{name} must be >= 0; got {value:g}")
-    return value
-
 
 class AdaGrad(Optimizer):
     """AdaGrad (Duchi et al. 2011), as torch.optim.Adagrad (no lr decay, no weight decay, accumulator from 0):
@@ -176,7 +171,7 @@ class AdaGrad(Optimizer):
         super().__init__(lr)
         self.eps = as_number(eps, "eps", positive=True)
 
-    def _update(self, param, grad, state):
+    def update(self, param, grad, state):
         total = state.setdefault("sum_of_squares", np.zeros_like(param))
         total += grad * grad
         param -= self.lr * grad / (np.sqrt(total) + self.eps)
@@ -195,11 +190,11 @@ class RMSProp(Optimizer):
 
     def __init__(self, lr=0.01, rho=0.99, eps=1e-8, momentum=0.0):
         super().__init__(lr)
-        self.rho = _fraction(rho, "rho")
+        self.rho = as_fraction(rho, "rho")
         self.eps = as_number(eps, "eps", positive=True)
-        self.momentum = _fraction(momentum, "momentum")
+        self.momentum = as_fraction(momentum, "momentum")
 
-    def _update(self, param, grad, state):
+    def update(self, param, grad, state):
         average = state.setdefault("square_average", np.zeros_like(param))
         average *= self.rho
         average += (1 - self.rho) * grad * grad
@@ -226,14 +221,14 @@ class Adam(Optimizer):
 
     def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):
         super().__init__(lr)
-        self.beta1, self.beta2 = _fraction(beta1, "beta1"), _fraction(beta2, "beta2")
+        self.beta1, self.beta2 = as_fraction(beta1, "beta1"), as_fraction(beta2, "beta2")
         self.eps = as_number(eps, "eps", positive=True)
-        self.weight_decay = _non_negative(weight_decay, "weight_decay")
+        self.weight_decay = as_number(weight_decay, "weight_decay", minimum=0)
 
     def _decay(self, param, grad):
         return grad + self.weight_decay * param if self.weight_decay else grad
 
-    def _update(self, param, grad, state):
+    def update(self, param, grad, state):
         grad = self._decay(param, grad)
         if not state:
             state.update(step=0, m=np.zeros_like(param), v=np.zeros_like(param))
@@ -264,6 +259,13 @@ class AdamW(Adam):
         if self.weight_decay:
             param *= 1 - self.lr * self.weight_decay
         return grad
+
+
+OPTIMIZERS = {
+    "sgd": SGD, "momentum": functools.partial(SGD, momentum=0.9),
+    "nesterov": functools.partial(SGD, momentum=0.9, nesterov=True),
+    "adagrad": AdaGrad, "rmsprop": RMSProp, "adam": Adam, "adamw": AdamW,
+}
 
 
 class StepDecay:
@@ -308,7 +310,7 @@ class CosineDecay:
 
     def __init__(self, T, lr_min=0.0):
         self.T = as_count(T, "T")
-        self.lr_min = _non_negative(lr_min, "lr_min")
+        self.lr_min = as_number(lr_min, "lr_min", minimum=0)
 
     def __call__(self, epoch, lr0):
         if epoch >= self.T:

@@ -6,9 +6,7 @@ ipywidgets and matplotlib are imported only when a panel is built, so ``import n
 Python process without them.
 """
 
-import asyncio
 import io
-import math
 
 __all__ = ["Panel", "value_slider"]
 
@@ -18,74 +16,25 @@ __all__ = ["Panel", "value_slider"]
 class Panel:
     """A figure that redraws in place when its controls move, with a one-line status under it.
 
-    figure: a ``matplotlib.figure.Figure``, drawn once by the caller.
-    controls: ``{name: widget}``, ipywidgets value widgets (sliders, dropdowns, ...).
-    update: ``update(**values) -> str``, called with every control's value by name whenever one changes.
-        It changes the figure's existing artists (``set_data``, ``set_text``, ...) and returns the status
-        line, the numbers a learner reads first.
-    title: shown above the controls.
-
-    delay: seconds to wait after a control moves before redrawing, in a running kernel (default 0: at once).
-        A newer move within the delay replaces the waiting one, so dragging a slider over an expensive update
-        (a retrain) runs it once, for the value where the slider stops, not once for every value it passed.
-
-    The figure is rendered to PNG into an ``ipywidgets.Image`` after each update. ``set(**values)`` moves
-    controls from code and returns the new status line (at once, whatever the delay). An exception in
-    ``update`` raised by a slider move is shown in the status line (starting with "error:") instead of
-    disappearing into the kernel log.
-
-    Introduced in notebooks/00_welcome.ipynb.
+    figure: a matplotlib Figure, drawn once by the caller. controls: {name: widget}, ipywidgets value widgets.
+    update: update(**values) -> str, called with every control's value by name whenever one changes; it changes
+    the figure's artists (set_data, ...) and returns the status line. title: shown above the controls.
+    delay: seconds to wait after a control moves before redrawing, in a running kernel (default 0: at once). A
+    newer move within the delay replaces the waiting one, so dragging a slider over an expensive update (a
+    retrain) runs it once, for the value where the slider stops, not once for every value it passed.
+    The figure is rendered to PNG into an ipywidgets.Image after each update. set(**values) moves controls from
+    code and returns the new status line (at once, whatever the delay); an exception in update raised by a slider
+    move is shown in the status line (starting with "error:"). Introduced in notebooks/00_welcome.ipynb.
     """
 
     def __init__(self, figure, controls, update, *, title="", delay=0.0):
-        import ipywidgets
-        from matplotlib.figure import Figure
-
-        if not isinstance(figure, Figure):
-            raise TypeError(f"figure must be a matplotlib Figure; got {type(figure).__name__}")
-        if not isinstance(controls, dict) or not controls:
-            raise TypeError(f"controls must be a non-empty dict {{name: widget}}; got {controls!r}")
-        for name, control in controls.items():
-            if not isinstance(control, ipywidgets.ValueWidget):
-                raise TypeError(
-                    f"controls[{name!r}] must be an ipywidgets value widget (a slider, a dropdown, ...); "
-                    f"got {type(control).__name__}"
-                )
-            if isinstance(control, (ipywidgets.FloatSlider, ipywidgets.FloatLogSlider, ipywidgets.FloatRangeSlider)):
-                raise TypeError(
-                    f"controls[{name!r}] is a {type(control).__name__}: the browser moves its value onto its own "
-                    f"floating-point grid and sends it back (-1.0 returns as -0.9999999999999991); use "
-                    f"nnlib.widgets.value_slider(values, value) for exact values"
-                )
-        if not callable(update):
-            raise TypeError(f"update must be a function update(**values) -> str; got {type(update).__name__}")
-        if not isinstance(title, str):
-            raise TypeError(f"title must be a str; got {type(title).__name__}")
-        if isinstance(delay, bool) or not isinstance(delay, (int, float)) or not 0 <= delay < 10:
-            raise ValueError(f"delay must be a number of seconds in [0, 10); got {delay!r}")
-        manager = getattr(figure.canvas, "manager", None)
-        if manager is not None:  # made with pyplot: stop the notebook from also showing it as a still image
-            import matplotlib.pyplot as plt
-
-            plt.close(figure)
+        self._check(figure, controls, update, title, delay)  # the door: each argument checked, see below
         self.figure, self.controls, self.title, self._update = figure, dict(controls), title, update
-        self.image = ipywidgets.Image(format="png")
-        self.image.add_class("nnlib-figure")
-        self._status = ipywidgets.Label()
-        self._status.add_class("nnlib-status")
-        row = ipywidgets.Box(list(self.controls.values()), layout=ipywidgets.Layout(flex_flow="row wrap"))
-        parts = ([ipywidgets.HTML(f"<b>{title}</b>")] if title else []) + [row, self.image, self._status]
-        self.widget = ipywidgets.VBox(parts)
-        self.widget.add_class("nnlib-panel")
-        self._holding, self.delay, self._waiting = False, float(delay), None
+        self.delay, self._holding, self._waiting = float(delay), False, None
+        self.widget, self.image, self._status = self._layout()
         for control in self.controls.values():
             control.observe(self._changed, names="value")
         self.refresh()
-
-    @property
-    def status(self):
-        """The current status line."""
-        return self._status.value
 
     def refresh(self):
         """Call update with the current values, redraw the figure, show and return the status line."""
@@ -103,33 +52,44 @@ class Panel:
         unknown = sorted(set(values) - set(self.controls))
         if unknown:
             raise ValueError(f"no control named {', '.join(map(repr, unknown))}; controls: {list(self.controls)}")
-        self._holding = True
+        self._holding = True  # one redraw at the end, not one per control
         try:
             for name, value in values.items():
-                control = self.controls[name]
-                try:
-                    control.value = value
-                except Exception as error:  # a traitlets TraitError: say which control, and what it allows
-                    raise ValueError(f"{name}={value!r} is not a value the control allows ({error})") from None
-                if control.value != value:
-                    raise ValueError(
-                        f"{name}={value!r} is outside what the control allows; it holds {control.value!r}"
-                    )
+                self._move(name, value)
         finally:
             self._holding = False
         return self.refresh()
 
+    @property
+    def status(self):
+        """The current status line."""
+        return self._status.value
+
+    def _layout(self):
+        """The title, a row of controls, the figure and the status line, stacked; returns (box, image, status)."""
+        import ipywidgets
+
+        image, status = ipywidgets.Image(format="png"), ipywidgets.Label()
+        row = ipywidgets.Box(list(self.controls.values()), layout=ipywidgets.Layout(flex_flow="row wrap"))
+        box = ipywidgets.VBox(([ipywidgets.HTML(f"<b>{self.title}</b>")] if self.title else []) + [row, image, status])
+        for widget, name in ((image, "nnlib-figure"), (status, "nnlib-status"), (box, "nnlib-panel")):
+            widget.add_class(name)  # how the browser tests find a panel's parts
+        return box, image, status
+
     def _changed(self, change):
+        """A control moved in the browser: redraw now, or after the delay (a newer move replaces a waiting one)."""
         if self._holding:
             return
         if self.delay > 0:
+            import asyncio
+
             try:
                 loop = asyncio.get_running_loop()  # the kernel's; none outside a kernel
             except RuntimeError:
                 loop = None
             if loop is not None:
                 if self._waiting is not None:
-                    self._waiting.cancel()  # a newer move replaces the one still waiting
+                    self._waiting.cancel()
                 self._waiting = loop.call_later(self.delay, self._redraw)
                 return
         self._redraw()
@@ -141,6 +101,16 @@ class Panel:
         except Exception as error:  # shown to the learner, who has no other view of a callback's error
             self._status.value = f"error: {type(error).__name__}: {error}"
 
+    def _move(self, name, value):
+        """Set one control from code, or say which values it allows."""
+        control = self.controls[name]
+        try:
+            control.value = value
+        except Exception as error:  # a traitlets TraitError: say which control, and what it allows
+            raise ValueError(f"{name}={value!r} is not a value the control allows ({error})") from None
+        if control.value != value:
+            raise ValueError(f"{name}={value!r} is outside what the control allows; it holds {control.value!r}")
+
     def _repr_mimebundle_(self, **kwargs):
         data = self.widget._repr_mimebundle_(**kwargs)
         # shown where widgets are not drawn (a notebook not yet run, a static viewer)
@@ -150,18 +120,47 @@ class Panel:
     def __repr__(self):
         return f"Panel({self.title!r}, controls: {', '.join(self.controls)})"
 
+    @staticmethod
+    def _check(figure, controls, update, title, delay):
+        """Refuse bad arguments to Panel(...) with a message that names the argument."""
+        import ipywidgets
+        from matplotlib.figure import Figure
+
+        if not isinstance(figure, Figure):
+            raise TypeError(f"figure must be a matplotlib Figure; got {type(figure).__name__}")
+        if not isinstance(controls, dict) or not controls:
+            raise TypeError(f"controls must be a non-empty dict {{name: widget}}; got {controls!r}")
+        for name, control in controls.items():
+            if not isinstance(control, ipywidgets.ValueWidget):
+                raise TypeError(f"controls[{name!r}] must be an ipywidgets value widget (a slider, a dropdown, ...); "
+                                f"got {type(control).__name__}")
+            if isinstance(control, (ipywidgets.FloatSlider, ipywidgets.FloatLogSlider, ipywidgets.FloatRangeSlider)):
+                raise TypeError(f"controls[{name!r}] is a {type(control).__name__}: the browser moves its value onto "
+                                f"its own floating-point grid and sends it back (-1.0 returns as -0.9999999999999991); "
+                                f"use nnlib.widgets.value_slider(values, value) for exact values")
+        if not callable(update):
+            raise TypeError(f"update must be a function update(**values) -> str; got {type(update).__name__}")
+        if not isinstance(title, str):
+            raise TypeError(f"title must be a str; got {type(title).__name__}")
+        if isinstance(delay, bool) or not isinstance(delay, (int, float)) or not 0 <= delay < 10:
+            raise ValueError(f"delay must be a number of seconds in [0, 10); got {delay!r}")
+        if getattr(figure.canvas, "manager", None) is not None:  # made with pyplot: the notebook would also show
+            import matplotlib.pyplot as plt  # it as a still image under the panel
+
+            plt.close(figure)
+
 
 def value_slider(values, value=None, description="", fmt="{:g}"):
     """A slider over an explicit list of numbers, which it keeps exact.
 
     values: the numbers, in increasing order, e.g. ``np.linspace(-2, 2, 9)``, or ``np.logspace(-4, 0, 13)``
     for a log scale; value: where it starts, one of ``values`` (default: the first); fmt: how the readout
-    shows a value. Arrow keys move one value left or right.
-    Why not ``FloatSlider``: the browser puts a FloatSlider's value on its own floating-point grid and sends
-    it back (-1.0 returns as -0.9999999999999991, 0.7 as 0.7000000000000002), and that late echo can undo a
-    value set from code. This slider sends an index, so every value is exactly one of ``values``.
+    shows a value. Arrow keys move one value left or right. Why not FloatSlider: see Panel's checks. This slider
+    sends an index, so every value is exactly one of ``values``.
     Returns an ``ipywidgets.SelectionSlider``. Introduced in notebooks/00_welcome.ipynb.
     """
+    import math
+
     import ipywidgets
 
     try:
@@ -175,8 +174,8 @@ def value_slider(values, value=None, description="", fmt="{:g}"):
     start = numbers[0] if value is None else value
     index = [i for i, v in enumerate(numbers) if math.isclose(v, start, rel_tol=1e-12, abs_tol=1e-15)]
     if not index:
-        shown = f"{fmt.format(numbers[0])} .. {fmt.format(numbers[-1])}"
-        raise ValueError(f"value must be one of values ({shown}); got {start!r}")
+        raise ValueError(f"value must be one of values ({fmt.format(numbers[0])} .. {fmt.format(numbers[-1])}); "
+                         f"got {start!r}")
     labels = [fmt.format(v) for v in numbers]
     if len(set(labels)) != len(labels):
         raise ValueError(f"fmt {fmt!r} shows two different values alike; use more digits")

@@ -74,13 +74,14 @@ def test_values_match_the_textbook_formula(name, act, alpha):
 
 
 def test_conventions_at_zero_are_pytorchs_left_slopes():
-    assert Step()(0.0) == 1.0 and Step().derivative(0.0) == 0.0
-    assert ReLU()(0.0) == 0.0 and ReLU().derivative(0.0) == 0.0
-    assert LeakyReLU(0.2).derivative(0.0) == 0.2 and LeakyReLU(0.2).derivative(1e-300) == 1.0
-    assert ELU(0.5).derivative(0.0) == 0.5 and ELU(0.5).derivative(1e-300) == 1.0
-    assert Sigmoid().derivative(0.0) == 0.25 and Tanh().derivative(0.0) == 1.0
-    assert Softplus()(0.0) == pytest.approx(math.log(2), rel=1e-15) and Softplus().derivative(0.0) == 0.5
-    assert GELU()(0.0) == 0.0 and GELU().derivative(0.0) == 0.5
+    zero, tiny = np.float64(0.0), np.float64(1e-300)  # the formulas take numpy arrays and scalars
+    assert Step()(0.0) == 1.0 and Step().derivative(zero) == 0.0
+    assert ReLU()(0.0) == 0.0 and ReLU().derivative(zero) == 0.0
+    assert LeakyReLU(0.2).derivative(zero) == 0.2 and LeakyReLU(0.2).derivative(tiny) == 1.0
+    assert ELU(0.5).derivative(zero) == 0.5 and ELU(0.5).derivative(tiny) == 1.0
+    assert Sigmoid().derivative(zero) == 0.25 and Tanh().derivative(zero) == 1.0
+    assert Softplus()(0.0) == pytest.approx(math.log(2), rel=1e-15) and Softplus().derivative(zero) == 0.5
+    assert GELU()(0.0) == 0.0 and GELU().derivative(zero) == 0.5
 
 
 def test_gelu_tanh_approximation_is_within_5e_4_of_the_exact_gelu():
@@ -104,19 +105,30 @@ def test_derivative_matches_central_differences(name, act, alpha):
 
 
 @pytest.mark.parametrize("name, act, alpha", ELEMENTWISE, ids=IDS)
-def test_jvp_is_the_derivative_times_v(name, act, alpha):
-    z, v = random_z(3), np.random.default_rng(4).normal(size=(64, 5))
-    np.testing.assert_array_equal(act.jvp(z, v), act.derivative(z) * v)
-    with pytest.raises(ValueError, match=r"v must have the shape of z \(64, 5\); got shape \(5, 64\)"):
-        act.jvp(z, v.T)
+def test_jvp_is_the_derivative_times_the_gradient(name, act, alpha):
+    z, grad = random_z(3), np.random.default_rng(4).normal(size=(64, 5))
+    np.testing.assert_array_equal(act.jvp(z, grad), act.derivative(z) * grad)
+
+
+def test_value_derivative_and_jvp_are_the_plain_formulas_behind_the_door():
+    """The door act(z) checks z; value, derivative and jvp compute, on arrays (and numbers) a layer checked once."""
+    z = random_z(5)
+    for act in (get(name) for name in ACTIVATIONS if name != "softmax"):
+        np.testing.assert_array_equal(act(z), act.value(z))
+    relu = ReLU()
+    assert relu.value(np.float64(-2.0)) == 0.0 and relu.derivative(np.float64(2.0)) == 1.0
+    assert Sigmoid().derivative(np.float64(0.0)) == 0.25
+    with pytest.raises(ValueError, match="z must be finite"):
+        Softmax()(np.array([[0.0, np.nan]]))  # the door
+    assert np.isnan(Softmax().value(np.array([[0.0, np.nan]]))).all()  # the formula: no checks inside
 
 
 def test_a_broken_derivative_fails_the_check():
     """The finite-difference test above can fail: a sigmoid with s instead of s (1 - s) is caught."""
 
     class Broken(Sigmoid):
-        def _derivative(self, z):
-            return activations._sigmoid(z)
+        def derivative(self, z):
+            return activations.logistic(z)
 
     z, h = random_z(2), 1e-5
     numeric = (Broken()(z + h) - Broken()(z - h)) / (2 * h)
@@ -161,8 +173,6 @@ def test_softmax_has_no_elementwise_derivative_and_needs_a_class_axis():
         Softmax()(np.zeros((4, 0)))
     with pytest.raises(ValueError, match="z must be finite"):
         Softmax()([0.0, np.inf])
-    with pytest.raises(ValueError, match="v must have the shape of z"):
-        Softmax().jvp(np.zeros((2, 3)), np.zeros((2, 2)))
 
 
 # -- stability ------------------------------------------------------------------------------------------------
@@ -250,7 +260,7 @@ def test_any_shape_and_numbers_give_numpy_scalars(name, shape):
     z = np.linspace(-2, 2, int(np.prod(shape))).reshape(shape)
     assert np.shape(act(z)) == shape and np.shape(act.derivative(z)) == shape
     if shape == ():
-        assert isinstance(act(0.5), np.float64) and isinstance(act.derivative(0.5), np.float64)
+        assert isinstance(act(0.5), np.float64) and np.shape(act.derivative(np.float64(0.5))) == ()
 
 
 def test_softmax_works_on_any_leading_shape():
@@ -283,8 +293,6 @@ def test_nan_is_refused_not_propagated():
     for act in (get(name) for name in ACTIVATIONS):
         with pytest.raises(ValueError, match=r"z must be numbers \(no NaN\); got nan at index 1|z must be finite"):
             act([0.0, np.nan])
-        with pytest.raises(ValueError, match="v must be finite"):
-            act.jvp([0.0, 1.0], [0.0, np.nan])
 
 
 # -- parameters, equality, registry ---------------------------------------------------------------------------

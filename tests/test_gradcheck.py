@@ -49,10 +49,10 @@ def test_backprop_matches_central_differences(depth, activation, output):
 
 def test_a_broken_backward_fails_the_check():
     class Forgetful(Dense):
-        def backward(self, grad_out):  # forgets the activation's derivative
-            self.grads["W"][...] = self._x.T @ grad_out
-            self.grads["b"][...] = grad_out.sum(axis=0)
-            return grad_out @ self.params["W"].T
+        def backward(self, G):  # forgets the activation's derivative
+            self.grads["W"] = self.A_prev.T @ G
+            self.grads["b"] = G.sum(axis=0)
+            return G @ self.params["W"].T
 
     rng = np.random.default_rng(0)
     layers = [Forgetful(4, "tanh", input_dim=3, rng=rng), Dense(1, "sigmoid", input_dim=4, rng=rng)]

@@ -63,10 +63,10 @@ def test_dense_forward_is_activation_of_x_w_plus_b_row_by_row():
 def test_dense_takes_its_input_size_from_the_first_batch_and_then_checks_it():
     layer = Dense(2, rng=0, name="first")
     assert not layer.built and repr(layer) == "Dense(? -> 2, activation=Identity)"
-    layer.forward(np.ones((3, 7)))
+    layer(np.ones((3, 7)))  # the door builds the layer from the first batch
     assert layer.built and layer.params["W"].shape == (7, 2) and repr(layer) == "Dense(7 -> 2, activation=Identity)"
     with pytest.raises(ValueError, match=r"^first expects 7 features per sample; got x of shape \(3, 6\)$"):
-        layer.forward(np.ones((3, 6)))
+        layer(np.ones((3, 6)))
     assert layer.n_params == 16 and set(layer.grads) == {"W", "b"}
     assert all(layer.grads[k].shape == layer.params[k].shape for k in layer.params)
 
@@ -80,7 +80,7 @@ def test_dense_refuses_bad_inputs_and_arguments_early():
         ([["a", "b", "c"]], TypeError, r"dense\(2\): x must hold real numbers"),
     ]:
         with pytest.raises(error, match=message):
-            layer.forward(bad)
+            layer(bad)
     with pytest.raises(ValueError, match="units must be >= 1; got 0"):
         Dense(0)
     with pytest.raises(TypeError, match="units must be an integer"):
@@ -99,7 +99,7 @@ def test_dense_is_reproducible_from_a_seed_and_honours_float32():
     a, b = Dense(3, input_dim=4, rng=5), Dense(3, input_dim=4, rng=5)
     assert np.array_equal(a.params["W"], b.params["W"])
     layer = Dense(3, activation="sigmoid", input_dim=4, rng=5, dtype=np.float32)
-    out = layer.forward(np.ones((2, 4)))  # float64 input is cast to the layer's dtype
+    out = layer(np.ones((2, 4)))  # the door casts float64 input to the layer's dtype
     assert layer.params["W"].dtype == np.float32 and out.dtype == np.float32
 
 
@@ -107,7 +107,7 @@ def test_dense_accepts_activation_objects_and_none():
     assert isinstance(Dense(2, activation=None).activation, Identity)
     relu = ReLU()
     assert Dense(2, activation=relu).activation is relu
-    out = Dense(3, activation="softmax", input_dim=2, rng=0).forward(np.ones((4, 2)))
+    out = Dense(3, activation="softmax", input_dim=2, rng=0)(np.ones((4, 2)))
     assert np.allclose(out.sum(axis=1), 1)
     assert isinstance(Dense(2, activation=Softmax).activation, Softmax)
     assert isinstance(Dense(2, activation="sigmoid").activation, Sigmoid)
@@ -139,20 +139,21 @@ def test_backward_fills_grads_with_the_matrix_equations():
     assert grad_in.shape == X.shape and np.array_equal(layer.params["W"], W_before)  # backward does not update
 
 
-def test_backward_checks_its_input_and_order():
-    layer = Dense(2, input_dim=3, rng=0, name="out")
-    with pytest.raises(RuntimeError, match="out: call forward before backward"):
-        layer.backward(np.ones((4, 2)))
-    layer.forward(np.ones((4, 3)))
-    with pytest.raises(ValueError, match=r"out: grad_out must have the shape of the last output \(4, 2\); got shape \(4, 3\)"):
-        layer.backward(np.ones((4, 3)))
-    with pytest.raises(ValueError, match="out: grad_out must be finite"):
-        layer.backward(np.full((4, 2), np.nan))
+def test_forward_and_backward_are_the_plain_formulas_behind_the_door():
+    """layer(x) checks x; forward and backward compute, with no checks inside (Sequential checks its data once)."""
+    layer = Dense(2, "tanh", input_dim=3, rng=0)
+    x = np.random.default_rng(1).normal(size=(4, 3))
+    np.testing.assert_array_equal(layer(x), layer.forward(x))
+    np.testing.assert_array_equal(layer.Z, x @ layer.params["W"] + layer.params["b"])
+    assert layer.A_prev is x  # kept for backward, not copied
+    assert np.isnan(layer.forward(np.full((1, 3), np.nan))).all()  # the formula does not look
+    with pytest.raises(ValueError, match="must be finite"):
+        layer(np.full((1, 3), np.nan))  # the door does
 
 
-def test_backward_keeps_float32_and_grads_arrays_in_place():
+def test_backward_keeps_float32():
     layer = Dense(3, "relu", input_dim=2, rng=0, dtype=np.float32)
-    grads_W = layer.grads["W"]
-    layer.forward(np.ones((5, 2), np.float32))
-    out = layer.backward(np.ones((5, 3)))
-    assert layer.grads["W"] is grads_W and grads_W.dtype == np.float32 and out.dtype == np.float32
+    layer(np.ones((5, 2), np.float32))
+    out = layer.backward(np.ones((5, 3), np.float32))
+    assert layer.grads["W"].dtype == layer.grads["b"].dtype == out.dtype == np.float32
+    assert layer.grads["W"].shape == (2, 3) and layer.grads["b"].shape == (3,)

@@ -12,8 +12,10 @@ from nnlib.losses import LOSSES, BinaryCrossEntropy, CategoricalCrossEntropy, Lo
 
 
 def relative_gradient_error(loss, y_pred, y_true):
+    """The door loss(v, y_true) differentiated numerically against the formula gradient(y_pred, y)."""
     numeric = numerical_gradient(lambda v: loss(v, y_true), y_pred.copy(), h=1e-6)
-    return np.abs(loss.gradient(y_pred, y_true) - numeric).max() / np.abs(numeric).max()
+    y = loss.targets(y_true, y_pred.shape, y_pred.dtype)
+    return np.abs(loss.gradient(y_pred, y) - numeric).max() / np.abs(numeric).max()
 
 
 RNG = np.random.default_rng(0)
@@ -55,11 +57,12 @@ def test_cce_integer_labels_equal_one_hot_and_logits_equal_probabilities():
     want = -np.mean(np.log(p[np.arange(7), labels]))
     for loss, y_pred in ((CategoricalCrossEntropy(), p), (CategoricalCrossEntropy(from_logits=True), z)):
         assert loss(y_pred, labels) == pytest.approx(want, rel=1e-12) == loss(y_pred, one_hot)
-        np.testing.assert_allclose(loss.gradient(y_pred, labels), loss.gradient(y_pred, one_hot), rtol=0, atol=0)
-    # through the softmax, both give (p - y) / n
-    through = Softmax().jvp(z, CategoricalCrossEntropy().gradient(p, labels))
+        np.testing.assert_array_equal(loss.targets(labels, y_pred.shape, y_pred.dtype), one_hot)
+    # through the softmax, both give (p - y) / n: notebook 05's pre_activation_gradient
+    through = Softmax().jvp(z, CategoricalCrossEntropy().gradient(p, one_hot))
     np.testing.assert_allclose(through, (p - one_hot) / 7, rtol=0, atol=1e-15)
-    np.testing.assert_allclose(CategoricalCrossEntropy(from_logits=True).gradient(z, labels), (p - one_hot) / 7, atol=1e-16)
+    np.testing.assert_allclose(CategoricalCrossEntropy(from_logits=True).gradient(z, one_hot), (p - one_hot) / 7, atol=1e-16)
+    np.testing.assert_allclose(CategoricalCrossEntropy().pre_activation_gradient(p, one_hot), (p - one_hot) / 7, atol=0)
 
 
 def no_warnings():
@@ -93,7 +96,7 @@ def test_logits_at_plus_minus_1e4_are_exact_and_finite(dtype):
         bce = BinaryCrossEntropy(from_logits=True)
         value, grad = bce(z, y), bce.gradient(z, y)
         cce = CategoricalCrossEntropy(from_logits=True)
-        c_value, c_grad = cce(rows, [1, 0]), cce.gradient(rows, [1, 0])
+        c_value, c_grad = cce(rows, [1, 0]), cce.gradient(rows, np.eye(3, dtype=dtype)[[1, 0]])
     assert value == pytest.approx(2e4 / 4, rel=1e-6)  # two answers wrong by 1e4 each, two right
     np.testing.assert_allclose(grad.ravel(), [-0.25, 0.25, 0, 0], atol=1e-12)
     assert c_value == pytest.approx((2e4 + math.log(3)) / 2, rel=1e-6) and np.isfinite(c_grad).all()
@@ -103,7 +106,7 @@ def test_logits_at_plus_minus_1e4_are_exact_and_finite(dtype):
 def test_labels_of_shape_n_are_accepted_for_a_single_output_column():
     p = np.array([[0.9], [0.2]])
     assert BinaryCrossEntropy()(p, [1, 0]) == BinaryCrossEntropy()(p, [[1], [0]])
-    assert MeanSquaredError().gradient(p, [1, 0]).shape == (2, 1)
+    assert MeanSquaredError().targets([1, 0], p.shape, p.dtype).shape == (2, 1)
 
 
 @pytest.mark.parametrize("call, error, message", [
@@ -130,9 +133,13 @@ def test_bad_predictions_and_labels_raise_clearly(call, error, message):
 
 def test_float32_gradients_stay_float32():
     p = np.array([[0.3], [0.8]], np.float32)
+    y = np.array([[0.0], [1.0]], np.float32)
     for loss in (MeanSquaredError(), BinaryCrossEntropy(), BinaryCrossEntropy(from_logits=True)):
-        assert loss.gradient(p, [[0.0], [1.0]]).dtype == np.float32
-    assert CategoricalCrossEntropy().gradient(np.full((2, 3), 1 / 3, np.float32), [0, 2]).dtype == np.float32
+        assert loss.gradient(p, y).dtype == np.float32
+    assert BinaryCrossEntropy().pre_activation_gradient(p, y).dtype == np.float32
+    probabilities = np.full((2, 3), 1 / 3, np.float32)
+    labels = CategoricalCrossEntropy().targets([0, 2], probabilities.shape, np.float32)
+    assert labels.dtype == np.float32 and CategoricalCrossEntropy().gradient(probabilities, labels).dtype == np.float32
 
 
 def test_registry_uses_keras_names():
@@ -147,6 +154,6 @@ def test_registry_uses_keras_names():
         get("hinge")
     with pytest.raises(TypeError, match="loss must be a name such as 'mse' or a Loss; got int 3"):
         get(3)
-    with pytest.raises(NotImplementedError, match="Loss must define _labels, _value and _gradient"):
+    with pytest.raises(NotImplementedError, match="Loss must define value, gradient and targets"):
         Loss()([[1.0]], [[1.0]])
     assert isinstance(Sigmoid()(0.0), np.float64)

@@ -3,10 +3,11 @@ divergence, and every bad input refused before the first step."""
 import numpy as np
 import pytest
 
+from nnlib.callbacks import Callback, History
 from nnlib.data import moons, noisy_function
 from nnlib.layers import Dense
 from nnlib.losses import BinaryCrossEntropy, CategoricalCrossEntropy
-from nnlib.model import Callback, History, Sequential, TrainingDiverged
+from nnlib.model import Sequential, TrainingDiverged
 from nnlib.optim import SGD
 
 
@@ -206,7 +207,7 @@ def test_seeded_layers_keep_their_weights_and_unseeded_ones_follow_fits_seed():
 
 
 def test_learning_rate_scheduler_sets_and_records_the_lr():
-    from nnlib.model import LearningRateScheduler
+    from nnlib.callbacks import LearningRateScheduler
     from nnlib.optim import StepDecay
 
     X, y = moons(n=40, noise=0.1, rng=0)

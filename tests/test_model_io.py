@@ -1,4 +1,4 @@
-"""Sequential.save / Sequential.load (notebook 09): an .npz file of plain arrays and a JSON description, from
+"""nnlib.saving.save_model / load_model (notebook 09): an .npz file of plain arrays and a JSON description, from
 which a model predicts identically and resumes training exactly; no pickle; every bad file refused clearly."""
 import json
 
@@ -9,7 +9,8 @@ from nnlib.activations import ELU, LeakyReLU, ReLU, Sigmoid
 from nnlib.data import blobs, moons
 from nnlib.layers import Dense
 from nnlib.losses import CategoricalCrossEntropy
-from nnlib.model import FILE_FORMAT, FILE_VERSION, Sequential
+from nnlib.model import Sequential
+from nnlib.saving import FILE_FORMAT, FILE_VERSION, load_model, save_model
 from nnlib.optim import OPTIMIZERS, Adam
 
 X, Y = moons(n=60, noise=0.2, rng=0)
@@ -25,8 +26,8 @@ def trained(optimizer="adam", dtype="float64", epochs=3):
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
 def test_a_loaded_model_predicts_the_same_and_resumes_training_exactly(tmp_path, name):
     model = trained(OPTIMIZERS[name]())
-    model.save(tmp_path / "m.npz")
-    loaded = Sequential.load(tmp_path / "m.npz")
+    save_model(model, tmp_path / "m.npz")
+    loaded = load_model(tmp_path / "m.npz")
     assert np.array_equal(model.predict(X), loaded.predict(X))
     assert repr(loaded.optimizer) == repr(model.optimizer)
     for i, state in model.optimizer.state.items():
@@ -44,8 +45,8 @@ def test_layers_activations_loss_and_metrics_come_back_with_their_hyper_paramete
     model.compile(optimizer=Adam(0.01, beta1=0.8, weight_decay=0.1),
                   loss=CategoricalCrossEntropy(from_logits=True), metrics=["acc"])
     path = str(tmp_path / "logits.npz")
-    model.save(path)
-    loaded = Sequential.load(path)
+    save_model(model, path)
+    loaded = load_model(path)
     assert [(layer.name, layer.input_dim, layer.units) for layer in loaded.layers] == [("hidden", 3, 4), ("dense(3)", 4, 3)]
     assert loaded.layers[0].activation == ELU(0.5) and loaded.layers[1].activation == model.layers[1].activation
     assert loaded.loss == CategoricalCrossEntropy(from_logits=True)
@@ -58,7 +59,7 @@ def test_layers_activations_loss_and_metrics_come_back_with_their_hyper_paramete
 
 def test_the_file_holds_only_plain_arrays_and_a_json_description(tmp_path):
     model = trained("sgd")
-    model.save(tmp_path / "m.npz")
+    save_model(model, tmp_path / "m.npz")
     with np.load(tmp_path / "m.npz", allow_pickle=False) as contents:
         arrays = {key: contents[key] for key in contents.files}
     assert sorted(arrays) == ["config"] + [f"layers.{i}.{k}" for i in range(3) for k in ("W", "b")]
@@ -78,18 +79,18 @@ def test_the_file_holds_only_plain_arrays_and_a_json_description(tmp_path):
 
 def test_adam_step_count_is_a_number_in_the_description(tmp_path):
     model = trained("adam", epochs=2)  # 2 epochs of 4 batches
-    model.save(tmp_path / "m.npz")
+    save_model(model, tmp_path / "m.npz")
     with np.load(tmp_path / "m.npz", allow_pickle=False) as contents:
         numbers = json.loads(str(contents["config"]))["compile"]["optimizer"]["numbers"]
         assert contents["optimizer.0.m"].shape == (2, 5)
     assert numbers == {f"{i}.step": 8 for i in range(6)}
-    assert Sequential.load(tmp_path / "m.npz").optimizer.state[5]["step"] == 8
+    assert load_model(tmp_path / "m.npz").optimizer.state[5]["step"] == 8
 
 
 def test_float32_is_kept_in_weights_optimizer_state_and_training(tmp_path):
     model = trained("rmsprop", dtype="float32")
-    model.save(tmp_path / "m.npz")
-    loaded = Sequential.load(tmp_path / "m.npz")
+    save_model(model, tmp_path / "m.npz")
+    loaded = load_model(tmp_path / "m.npz")
     assert loaded.dtype == np.float32 and all(p.dtype == np.float32 for p in loaded.params)
     assert all(value.dtype == np.float32 for s in loaded.optimizer.state.values() for value in s.values())
     assert loaded.predict(X).dtype == np.float32
@@ -100,8 +101,8 @@ def test_float32_is_kept_in_weights_optimizer_state_and_training(tmp_path):
 
 def test_an_uncompiled_model_loads_uncompiled(tmp_path):
     model = Sequential([Dense(3, "tanh", input_dim=2, rng=0), Dense(1, rng=0)])
-    model.save(tmp_path / "plain.npz")
-    loaded = Sequential.load(tmp_path / "plain.npz")
+    save_model(model, tmp_path / "plain.npz")
+    loaded = load_model(tmp_path / "plain.npz")
     assert loaded.loss is None and loaded.optimizer is None
     assert np.array_equal(loaded.predict(X), model.predict(X))
     with pytest.raises(ValueError, match="compile the model first"):
@@ -128,21 +129,21 @@ class MyAdam(Adam):
 def test_what_cannot_be_saved_is_refused_before_writing(tmp_path, build, error, message):
     path = 3 if error is TypeError else tmp_path / "m.npz"
     with pytest.raises(error, match=message):
-        build().save(path)
+        save_model(build(), path)
     assert not (tmp_path / "m.npz").exists()
 
 
 def test_a_path_without_the_npz_suffix_is_refused(tmp_path):
     model = trained("sgd", epochs=1)
-    for call in (model.save, Sequential.load):
+    for call in (lambda path: save_model(model, path), load_model):
         with pytest.raises(ValueError, match=r"path must end in .npz .*; got '.*/m'"):
             call(tmp_path / "m")
     with pytest.raises(FileNotFoundError):
-        Sequential.load(tmp_path / "missing.npz")
+        load_model(tmp_path / "missing.npz")
 
 
 def saved_then_edited(tmp_path, edit_config=None, edit_arrays=None):
-    trained("adam", epochs=1).save(tmp_path / "m.npz")
+    save_model(trained("adam", epochs=1), tmp_path / "m.npz")
     with np.load(tmp_path / "m.npz", allow_pickle=False) as contents:
         arrays = {key: contents[key] for key in contents.files}
     config = json.loads(str(arrays["config"]))
@@ -171,26 +172,26 @@ def saved_then_edited(tmp_path, edit_config=None, edit_arrays=None):
 def test_a_damaged_or_foreign_description_is_refused_with_its_reason(tmp_path, edit_config, edit_arrays, message):
     path = saved_then_edited(tmp_path, edit_config, edit_arrays)
     with pytest.raises(ValueError, match=message):
-        Sequential.load(path)
+        load_model(path)
 
 
 def test_files_that_are_not_models_are_refused_and_nothing_is_unpickled(tmp_path):
     np.savez(tmp_path / "weights.npz", W=np.zeros(3))
     with pytest.raises(ValueError, match="holds no model description"):
-        Sequential.load(tmp_path / "weights.npz")
+        load_model(tmp_path / "weights.npz")
     (tmp_path / "notes.npz").write_text("not a zip file")
-    with pytest.raises(ValueError, match="is not a model file written by Sequential.save"):
-        Sequential.load(tmp_path / "notes.npz")
+    with pytest.raises(ValueError, match="is not a model file written by save_model"):
+        load_model(tmp_path / "notes.npz")
     np.save(tmp_path / "single.npy", np.zeros(3))
     (tmp_path / "single.npy").rename(tmp_path / "single.npz")
-    with pytest.raises(ValueError, match="is not a model file written by Sequential.save"):
-        Sequential.load(tmp_path / "single.npz")
+    with pytest.raises(ValueError, match="is not a model file written by save_model"):
+        load_model(tmp_path / "single.npz")
     np.savez(tmp_path / "pickled.npz", config=np.array([{"format": FILE_FORMAT}], dtype=object))
-    with pytest.raises(ValueError, match="is not a model file written by Sequential.save .*allow_pickle"):
-        Sequential.load(tmp_path / "pickled.npz")
+    with pytest.raises(ValueError, match="is not a model file written by save_model .*allow_pickle"):
+        load_model(tmp_path / "pickled.npz")
 
 
 def test_relu_model_saved_with_a_name_given_as_str(tmp_path):
     model = Sequential([Dense(2, ReLU(), input_dim=2, rng=0)])
-    model.save(str(tmp_path / "relu.npz"))
-    assert isinstance(Sequential.load(str(tmp_path / "relu.npz")).layers[0].activation, ReLU)
+    save_model(model, str(tmp_path / "relu.npz"))
+    assert isinstance(load_model(str(tmp_path / "relu.npz")).layers[0].activation, ReLU)

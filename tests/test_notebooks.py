@@ -109,3 +109,24 @@ def test_exercises_come_with_a_check_and_a_solution(path):
         assert "<details>" in source(solution) and "```python" in source(solution), f"solution {k}: fold it"
         printed = "".join("".join(o.get("text", "")) for o in check["outputs"])
         assert printed.startswith(f"Exercise {k}: not answered yet"), f"check {k} printed {printed!r}"
+
+
+EXPORT_CELL_LINES = 60  # DEVELOPERS.md: export cells stay short, the idea first and the plumbing after it
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=ids)
+def test_export_cells_stay_short(path):
+    for number, cell in enumerate(code_cells(read_notebook(path)), start=1):
+        text = source(cell)
+        if text.startswith("#| export"):
+            lines = len(text.rstrip().splitlines())
+            assert lines <= EXPORT_CELL_LINES, (
+                f"code cell {number} ({text.splitlines()[0]}) has {lines} lines; split it (more cells, or "
+                f"@add_to_class for the plumbing) to at most {EXPORT_CELL_LINES}")
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=ids)
+def test_the_first_code_is_the_idea_not_plumbing(path):
+    """The first code cell a learner meets is not an export of argument checks or widget internals."""
+    first = source(code_cells(read_notebook(path))[0])
+    assert not re.match(r"#\| export (validation|widgets|config)\b", first), first.splitlines()[0]

@@ -117,7 +117,7 @@ def test_state_is_kept_per_array():
     assert np.array_equal(a, alone_a) and np.array_equal(b, alone_b)
     assert set(together.state) == {0, 1} and together.state[1]["m"].shape == (1, 1)
     with pytest.raises(ValueError, match=r"params\[0\] has shape \(3,\) but this optimizer's state for it"):
-        together.step([np.ones(3), b], [np.ones(3), gb])
+        together([np.ones(3), b], [np.ones(3), gb])  # the door checks; step is the plain rule
 
 
 @pytest.mark.parametrize("make", [lambda: SGD(0.1, momentum=0.9, nesterov=True), lambda: AdaGrad(0.1),
@@ -181,9 +181,21 @@ def test_bad_hyperparameters_raise(call, error, message):
     ([np.ones(2, int)], [np.ones(2)], TypeError, r"params\[0\] must be a float numpy array"),
     (np.ones(2), np.ones(2), TypeError, "params and grads must be lists of arrays"),
 ])
-def test_step_checks_its_arguments(params, grads, error, message):
+def test_the_door_checks_the_arguments_of_step(params, grads, error, message):
     with pytest.raises(error, match=message):
-        SGD(0.1).step(params, grads)
+        SGD(0.1)(params, grads)  # optimizer(params, grads): check, then step
+    with pytest.raises(error, match=message):
+        SGD(0.1).check(params, grads)  # the same checks, as Sequential.fit runs them once
+
+
+def test_calling_an_optimizer_checks_then_steps_and_step_itself_does_not_check():
+    p, q = np.array([1.0, 2.0]), np.array([1.0, 2.0])
+    SGD(0.5)([p], [np.array([1.0, -1.0])])
+    SGD(0.5).step([q], [np.array([1.0, -1.0])])
+    assert p.tolist() == q.tolist() == [0.5, 2.5]
+    r = np.array([1.0, 2.0])
+    SGD(0.5).step([r], [np.array([np.nan, 0.0])])  # the plain rule computes what it is given
+    assert np.isnan(r[0]) and r[1] == 2.0
 
 
 def test_float32_stays_float32_with_state():
@@ -215,5 +227,5 @@ def test_names_and_interface():
         get("lbfgs")
     with pytest.raises(TypeError, match="optimizer must be a name such as 'sgd' or an Optimizer"):
         get(0.1)
-    with pytest.raises(NotImplementedError, match="Optimizer must define _update"):
+    with pytest.raises(NotImplementedError, match=r"Optimizer must define update\(param, grad, state\)"):
         Optimizer(0.1).step([np.ones(1)], [np.ones(1)])

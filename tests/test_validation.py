@@ -3,7 +3,8 @@ import numpy as np
 import pytest
 
 from nnlib import activations, init, losses, metrics, optim
-from nnlib.validation import as_array, as_binary, as_count, as_generator, as_number, describe, lookup
+from nnlib.config import lookup
+from nnlib.validation import as_array, as_binary, as_count, as_generator, as_number, describe
 
 
 def test_as_array_converts_ints_and_bools_to_float64_and_keeps_float32():

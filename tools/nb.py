@@ -38,6 +38,11 @@ def _cell_ids(nb) -> None:
         cell.id = digest if count == 0 else f"{digest}-{count}"
 
 
+def _shown(path: Path) -> str:
+    """path relative to the repository when it is inside it, else as it is."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 def topy(paths: list[Path], out: Path) -> None:
     import jupytext
 
@@ -46,7 +51,7 @@ def topy(paths: list[Path], out: Path) -> None:
         nb = jupytext.read(path)
         target = out / (path.stem + ".py")
         jupytext.write(nb, target, fmt="py:percent")
-        print(f"{path.relative_to(ROOT)} -> {target.relative_to(ROOT)}")
+        print(f"{_shown(path)} -> {_shown(target)}")
 
 
 def frompy(path: Path) -> Path:
