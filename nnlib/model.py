@@ -81,8 +81,9 @@ class Sequential:
         return [layer.grads[key] for layer in self.layers for key in layer.params]
 
     def compile(self, optimizer="sgd", loss="mse", metrics=None):
-        """optimizer: a name ("sgd") or an Optimizer; loss: a name ("mse", "binary_crossentropy",
-        "categorical_crossentropy") or a Loss; metrics: a list of names ("accuracy", "mse") or functions."""
+        """optimizer: a name ("sgd": Keras's default learning rate, 0.01) or an Optimizer (as given); loss: a name
+        ("mse", "binary_crossentropy", "categorical_crossentropy") or a Loss; metrics: a list of names ("accuracy",
+        "mse") or functions."""
         self.optimizer, self.loss = optim.get(optimizer), losses.get(loss)
         if metrics is not None and not isinstance(metrics, (list, tuple)):
             raise TypeError(f"metrics must be a list such as ['accuracy']; got {describe(metrics)}")

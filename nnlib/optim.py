@@ -146,8 +146,9 @@ class SGD(Optimizer):
 
 # (from notebooks/09_optimizers.ipynb, replacing the version of notebooks/08_training.ipynb)
 def get(optimizer):
-    """An Optimizer from a name (see OPTIMIZERS; each with PyTorch's default hyper-parameters) or an Optimizer
-    (returned as it is). Introduced in notebooks/08_training.ipynb; the names of notebooks/09_optimizers.ipynb.
+    """An Optimizer from a name (see OPTIMIZERS: Keras's default learning rates, as compile(optimizer="adam") has
+    in Keras; PyTorch's other defaults) or an Optimizer (returned as it is, with what it was given).
+    Introduced in notebooks/08_training.ipynb; the names of notebooks/09_optimizers.ipynb.
     """
     if isinstance(optimizer, Optimizer):
         return optimizer
@@ -261,10 +262,11 @@ class AdamW(Adam):
         return grad
 
 
-OPTIMIZERS = {
-    "sgd": SGD, "momentum": functools.partial(SGD, momentum=0.9),
-    "nesterov": functools.partial(SGD, momentum=0.9, nesterov=True),
-    "adagrad": AdaGrad, "rmsprop": RMSProp, "adam": Adam, "adamw": AdamW,
+OPTIMIZERS = {  # name: the optimizer with Keras's default learning rate (and PyTorch's other defaults)
+    "sgd": functools.partial(SGD, lr=0.01), "momentum": functools.partial(SGD, lr=0.01, momentum=0.9),
+    "nesterov": functools.partial(SGD, lr=0.01, momentum=0.9, nesterov=True),
+    "adagrad": functools.partial(AdaGrad, lr=0.001), "rmsprop": functools.partial(RMSProp, lr=0.001),
+    "adam": functools.partial(Adam, lr=0.001), "adamw": functools.partial(AdamW, lr=0.001),
 }
 
 

@@ -215,11 +215,13 @@ def test_schedules():
 
 
 def test_names_and_interface():
-    for name, cls, extra in [("sgd", SGD, {}), ("momentum", SGD, {"momentum": 0.9}), ("adagrad", AdaGrad, {}),
-                             ("nesterov", SGD, {"momentum": 0.9, "nesterov": True}), ("rmsprop", RMSProp, {}),
-                             ("adam", Adam, {}), ("adamw", AdamW, {})]:
-        optimizer = get(name)
-        assert type(optimizer) is cls and all(getattr(optimizer, k) == v for k, v in extra.items())
+    for name, cls, extra in [("sgd", SGD, {"lr": 0.01}), ("momentum", SGD, {"lr": 0.01, "momentum": 0.9}),
+                             ("adagrad", AdaGrad, {"lr": 0.001}), ("rmsprop", RMSProp, {"lr": 0.001, "rho": 0.99}),
+                             ("nesterov", SGD, {"lr": 0.01, "momentum": 0.9, "nesterov": True}),
+                             ("adam", Adam, {"lr": 0.001}), ("adamw", AdamW, {"lr": 0.001, "weight_decay": 0.01})]:
+        optimizer = get(name)  # a name: Keras's default learning rate (the rest as PyTorch)
+        assert type(optimizer) is cls and all(getattr(optimizer, k) == v for k, v in extra.items()), name
+    assert (SGD().lr, AdaGrad().lr, RMSProp().lr, Adam().lr) == (0.001, 0.01, 0.01, 0.001)  # objects: PyTorch's
     assert set(OPTIMIZERS) == {"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"}
     adam = Adam()
     assert get(adam) is adam and repr(SGD(0.05)) == "SGD(lr=0.05, momentum=0.0, nesterov=False, weight_decay=0.0)"
