@@ -58,7 +58,7 @@ def test_layers_activations_loss_and_metrics_come_back_with_their_hyper_paramete
 
 
 def test_the_file_holds_only_plain_arrays_and_a_json_description(tmp_path):
-    model = trained("sgd")
+    model = trained("sgd")  # a name: Keras's default learning rate, 0.01
     save_model(model, tmp_path / "m.npz")
     with np.load(tmp_path / "m.npz", allow_pickle=False) as contents:
         arrays = {key: contents[key] for key in contents.files}
@@ -72,7 +72,7 @@ def test_the_file_holds_only_plain_arrays_and_a_json_description(tmp_path):
         "loss": {"class": "BinaryCrossEntropy", "from_logits": False, "eps": 1e-7},
         "metrics": ["accuracy", "mse"],
         "optimizer": {"class": "SGD", "numbers": {},
-                      "hyperparameters": {"lr": 0.001, "momentum": 0.0, "nesterov": False, "weight_decay": 0.0}},
+                      "hyperparameters": {"lr": 0.01, "momentum": 0.0, "nesterov": False, "weight_decay": 0.0}},
     }
     assert np.array_equal(arrays["layers.1.W"], model.layers[1].params["W"])
 
