@@ -31,7 +31,8 @@ def logistic(z):
 
     Plain numpy, no checks: z is a float array (or a number); the doors that check it are neurons.sigmoid
     (notebook 02) and Sigmoid()(z) (notebook 03). The numerator, 1 or e, is max(e, z >= 0), which avoids the
-    slower np.where (notebook 03 measures it). Introduced in notebooks/02_perceptron.ipynb.
+    slower np.where (notebook 03 measures where against a branch-free form). Introduced in
+    notebooks/02_perceptron.ipynb.
     """
     e = np.exp(-np.abs(z))
     return np.maximum(e, z >= 0) / (1 + e)

@@ -118,7 +118,8 @@ class BinaryCrossEntropy(_CrossEntropy):
     y_true: labels in [0, 1] (0/1, or soft targets), y_pred's shape or (n,) for y_pred (n, 1).
     from_logits=False: y_pred holds probabilities p in [0, 1], clipped to [eps, 1 - eps] (eps = 1e-7, Keras's
     choice) before the logarithms, so p = 0 or 1 gives a finite loss (at most -ln eps = 16.1 per entry);
-    gradient (p - y) / (p (1 - p) N), with the clipped p.
+    gradient (p - y) / (p (1 - p) N), with the clipped p: beyond the clip the returned loss is flat, and this is
+    not its derivative (0) but the unclipped loss's slope at the clip, which keeps pointing towards the label.
     from_logits=True: y_pred holds z with p = sigmoid(z); loss max(z, 0) - z y + log1p(exp(-|z|)), exact and
     finite for every z; gradient (sigmoid(z) - y) / N. Introduced in notebooks/05_losses.ipynb.
     """
@@ -156,7 +157,8 @@ class CategoricalCrossEntropy(_CrossEntropy):
     y_pred: (n, K). y_true: integer class labels (n,) in 0 .. K-1, or rows (n, K) of non-negative numbers that
     sum to 1 (one-hot, or soft labels); targets turns integer labels into one-hot rows.
     from_logits=False: y_pred holds probabilities (a softmax output), clipped to [eps, 1 - eps] (eps = 1e-7)
-    before the logarithm; gradient -y / (p n), with the clipped p.
+    before the logarithm; gradient -y / (p n), with the clipped p (beyond the clip, as for binary
+    cross-entropy, the slope of the unclipped loss at the clip, not the derivative of the flat clipped loss).
     from_logits=True: y_pred holds scores z with p = softmax(z); loss logsumexp(z) - sum_k y_k z_k, with
     logsumexp(z) = m + ln sum exp(z - m), m = max z; gradient (softmax(z) - y) / n.
     Introduced in notebooks/05_losses.ipynb.

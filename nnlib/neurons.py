@@ -26,13 +26,15 @@ class McCullochPitts:
 
         y = 1  if  sum_i w_i x_i >= threshold  else  0,        x_i in {0, 1}
 
-    Positive weights are excitatory, negative weights inhibitory; the 1943 paper's absolute inhibition is
-    the weight -(sum of positive weights + 1) for any threshold >= 0.
+    The weighted form, a generalisation of the 1943 unit. That unit counted its active excitatory inputs
+    (each weighs 1) against a whole-number threshold, and any active inhibitory input vetoed firing; in this
+    class it is excitatory weights 1, inhibitory weights -(number of excitatory inputs + 1), threshold >= 0.
+    Here weights and threshold may be any finite reals (positive weights excite, negative ones inhibit);
+    notebook 01's gates use whole numbers.
 
     weights: shape (n_inputs,), finite real numbers; threshold: a finite real number; name: optional label.
     Calling the unit with x of shape (n_inputs,) returns an int; with (n_samples, n_inputs) an int64
     array of shape (n_samples,). x is checked: binary, with n_inputs entries per sample.
-
     Introduced in notebooks/01_mcculloch_pitts.ipynb.
     """
 
