@@ -11,6 +11,7 @@ from . import (
     callbacks,
     config,
     data,
+    diagnosis,
     gradcheck,
     init,
     layers,
@@ -20,6 +21,7 @@ from . import (
     neurons,
     notebook,
     optim,
+    regularizers,
     saving,
     validation,
     viz,
@@ -28,6 +30,7 @@ from . import (
 
 __version__ = "0.1.0"
 __all__ = [
-    "activations", "callbacks", "config", "data", "gradcheck", "init", "layers", "losses", "metrics", "model",
-    "neurons", "notebook", "optim", "saving", "validation", "viz", "widgets",
+    "activations", "callbacks", "config", "data", "diagnosis", "gradcheck", "init", "layers", "losses",
+    "metrics", "model", "neurons", "notebook", "optim", "regularizers", "saving", "validation", "viz",
+    "widgets",
 ]

@@ -34,7 +34,7 @@ def _first_index(mask):
     return index[0] if len(index) == 1 else index
 
 
-def as_array(value, name, *, ndim=None, shape_hint="", allow_empty=False, allow_inf=False):
+def as_array(value, name, *, ndim=None, shape_hint="", allow_empty=False, allow_inf=False, allow_nan=False):
     """Return ``value`` as a finite, real numpy array, or raise an error that names ``name``.
 
     Booleans and integers become float64; float32 and float64 keep their dtype (a float32 model stays
@@ -43,7 +43,8 @@ def as_array(value, name, *, ndim=None, shape_hint="", allow_empty=False, allow_
     shape_hint: how the expected shape is described in messages, e.g. "(n_samples, n_inputs)".
     Raises TypeError for values that are not real numbers (strings, None, complex numbers) and ValueError
     for ragged nesting, a wrong number of dimensions, an empty array (unless allow_empty), NaN, or
-    +-inf (unless allow_inf: a function such as the sigmoid has a limit there).
+    +-inf (unless allow_inf: a function such as the sigmoid has a limit there). allow_nan: NaN and +-inf are
+    kept (the plots of notebook 10 draw a diverged model's outputs grey rather than refuse them).
 
     Introduced in notebooks/01_mcculloch_pitts.ipynb.
     """
@@ -64,7 +65,7 @@ def as_array(value, name, *, ndim=None, shape_hint="", allow_empty=False, allow_
     if array.size == 0 and not allow_empty:
         raise ValueError(f"{name} must not be empty; got shape {array.shape}")
     finite = ~np.isnan(array) if allow_inf else np.isfinite(array)
-    if not finite.all():
+    if not allow_nan and not finite.all():
         if array.ndim == 0:
             raise ValueError(f"{name} must be {'a number' if allow_inf else 'finite'}; got {array.item()}")
         index = _first_index(~finite)

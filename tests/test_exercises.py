@@ -7,7 +7,9 @@ fresh kernel: every check must then print "Exercise k: correct". So a solution t
 can never say "correct", fails the suite. A last cell then moves every control of every panel the notebook
 left in its namespace through its values (every option of a dropdown; both ends and the middle of a slider, where callbacks break), as
 a learner would after running the notebook: a callback that fails for some value (a name reused later in
-the notebook, a value the figure cannot show) fails here, with the panel, control and value named.
+the notebook, a value the figure cannot show) fails here, with the panel, control and value named. (The
+playground of notebook 10, a Panel subclass with 25 controls, is left out here: tests/test_playground.py moves
+each of its controls through its values, and every data set with every activation.)
 """
 import asyncio
 import json

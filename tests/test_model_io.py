@@ -67,7 +67,8 @@ def test_the_file_holds_only_plain_arrays_and_a_json_description(tmp_path):
     config = json.loads(str(arrays["config"]))
     assert (config["format"], config["version"], config["dtype"]) == (FILE_FORMAT, FILE_VERSION, "float64")
     assert config["layers"][0] == {"class": "Dense", "units": 5, "input_dim": 2, "name": "dense(5)",
-                                   "activation": {"class": "LeakyReLU", "alpha": 0.2}}
+                                   "activation": {"class": "LeakyReLU", "alpha": 0.2}, "kernel_regularizer": None}
+    assert config["generators"] == []  # no dropout layer, no generator (notebook 10)
     assert config["compile"] == {
         "loss": {"class": "BinaryCrossEntropy", "from_logits": False, "eps": 1e-7},
         "metrics": ["accuracy", "mse"],

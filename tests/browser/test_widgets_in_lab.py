@@ -9,6 +9,16 @@ key): the status line must change to show the slider's new value, and the figure
 The time from key press to new status line is measured in the page and reported per notebook; a
 screenshot of each panel and of the page is saved in a temporary folder (the paths are printed).
 
+A panel with a Play button (`.nnlib-play`: nnlib.widgets.Playground, whose first slider, "epochs", gets the
+key presses above like any other, five of them, back and forth, for a median) is then also trained live. A MutationObserver in the page records the
+time and the epoch number ("epoch N: ...") of every change of the status line. Play is clicked: within 20 s
+the epoch must advance at least 3 times, only upwards, the figure must redraw and no status may lack its
+epoch (an "error: ..." line); the page watches for at least 2 s, and the frames per second (status changes
+per second between the first and the last change seen, in page time) are reported per notebook. Pause is
+clicked: the epoch shown 0.5 s after the click (one frame may still be in flight) must not change over the
+next 1.5 s. Step is clicked once: the epoch must advance by exactly 1, and stay there. A failure here says
+what did not happen and where the screenshot of the panel, as it was then, is.
+
 The notebooks are found from their committed outputs (any widget output), not listed by hand.
 
 The server serves a temporary copy of the project (JupyterLab autosaves, so the checkout is never touched),
@@ -155,13 +165,14 @@ def record(request):
 
 def report(reporter, results):
     reporter.write_line("")
-    reporter.write_sep("-", "browser: key press to new result, per notebook")
+    reporter.write_sep("-", "browser: key press to new result (and live training), per notebook")
     for result in results:
-        latencies = result["latencies_ms"]
+        latencies, rates = result["latencies_ms"], result["frames_per_s"]
         reporter.write_line(
             f"{result['notebook']:<28} open {result['open_s']:5.1f} s   run all {result['run_s']:5.1f} s   "
-            f"{len(latencies)} sliders moved, median {statistics.median(latencies):4.0f} ms "
+            f"{len(latencies)} slider moves, median {statistics.median(latencies):4.0f} ms "
             f"(max {max(latencies):4.0f} ms)"
+            + (f"   live training: {', '.join(f'{rate:.1f}' for rate in rates)} frames/s" if rates else "")
         )
         for path in result["screenshots"]:
             reporter.write_line(f"    screenshot: {path}")
@@ -225,6 +236,114 @@ ARM = """(index) => {
 }"""
 
 
+PLAY_PROBE = """(index) => {
+    const panel = document.querySelectorAll('.nnlib-panel')[index];
+    const status = panel.querySelector('.nnlib-status');
+    const image = panel.querySelector('.nnlib-figure');
+    const epochOf = text => { const m = /^epoch (\\d+)\\b/.exec(text.trim()); return m ? Number(m[1]) : null; };
+    const probe = {start: {text: status.textContent, epoch: epochOf(status.textContent)}, changes: [], clicks: {},
+                   imageBefore: image.src};
+    window.__grokPlay = probe;
+    for (const name of ['play', 'pause', 'step'])
+        panel.querySelector('.nnlib-' + name).addEventListener(
+            'click', () => { probe.clicks[name] = performance.now(); }, {capture: true, once: true});
+    let last = status.textContent;
+    if (window.__grokPlayObserver) window.__grokPlayObserver.disconnect();
+    window.__grokPlayObserver = new MutationObserver(() => {
+        if (status.textContent === last) return;
+        last = status.textContent;
+        probe.changes.push({at: performance.now(), epoch: epochOf(last), text: last});
+    });
+    window.__grokPlayObserver.observe(status, {childList: true, subtree: true, characterData: true});
+}"""
+
+# true when 3 epoch advances were seen after Play and it has played 2 s, or a status lacks its epoch, or 20 s passed
+PLAYED = """() => {
+    const probe = window.__grokPlay, now = performance.now();
+    if (probe.clicks.play === undefined) return false;
+    let epoch = probe.start.epoch, advances = 0;
+    for (const change of probe.changes) {
+        if (change.epoch === null) return true;
+        if (change.epoch > epoch) advances += 1;
+        epoch = change.epoch;
+    }
+    return (advances >= 3 && now - probe.clicks.play >= 2000) || now - probe.clicks.play >= 20000;
+}"""
+
+
+def epoch_at(probe, time_ms):
+    """The epoch the status line showed at time_ms (page time), from the probe's record of its changes."""
+    epoch = probe["start"]["epoch"]
+    for change in probe["changes"]:
+        if change["at"] <= time_ms:
+            epoch = change["epoch"]
+    return epoch
+
+
+def page_time_passes(page, since, ms):
+    """Wait until `ms` of page time have passed since the page time `since`."""
+    page.wait_for_function(f"() => performance.now() >= {since + ms}", timeout=ms + 10_000, polling=50)
+
+
+def play_pause_step(page, panel, index):
+    """Play, Pause and Step on a panel that has them (see the module docstring); returns the frames per second."""
+    where = f"panel {index + 1}"
+    page.evaluate(PLAY_PROBE, index)
+    probe = page.evaluate("() => window.__grokPlay")
+    assert probe["start"]["epoch"] is not None, (
+        f"{where}: the status line does not start with its epoch: {probe['start']['text']!r}"
+    )
+    panel.locator(".nnlib-play").click()
+    try:
+        page.wait_for_function(PLAYED, timeout=30_000, polling=50)
+    except Exception as error:  # playwright's TimeoutError: the page itself stopped answering
+        raise AssertionError(f"{where}: after Play, the page did not answer: {error}") from None
+    probe = page.evaluate("() => window.__grokPlay")
+    played = probe["changes"]
+    broken = [change["text"] for change in played if change["epoch"] is None]
+    assert not broken, f"{where}: while playing, the status line lost its epoch: {broken[0]!r}"
+    epochs = [probe["start"]["epoch"]] + [change["epoch"] for change in played]
+    advances = sum(b > a for a, b in zip(epochs, epochs[1:]))
+    assert advances >= 3, (
+        f"{where}: after Play the epoch advanced {advances} times in 20 s, not 3 "
+        f"(epochs shown: {epochs}; status: {(played[-1] if played else probe['start'])['text']!r})"
+    )
+    backwards = [(a, b) for a, b in zip(epochs, epochs[1:]) if b <= a]
+    assert not backwards, f"{where}: while playing, the epoch went from {backwards[0][0]} to {backwards[0][1]}"
+    image = page.evaluate(f"() => document.querySelectorAll('.nnlib-panel')[{index}].querySelector('.nnlib-figure').src")
+    assert image != probe["imageBefore"], f"{where}: the epoch advanced during Play but the figure did not redraw"
+    frames_per_s = (len(played) - 1) / ((played[-1]["at"] - played[0]["at"]) / 1000)
+
+    panel.locator(".nnlib-pause").click()
+    page.wait_for_function("() => window.__grokPlay.clicks.pause !== undefined", timeout=5000, polling=50)
+    paused_at = page.evaluate("() => window.__grokPlay.clicks.pause")
+    page_time_passes(page, paused_at, 2000)
+    probe = page.evaluate("() => window.__grokPlay")
+    reference = epoch_at(probe, paused_at + 500)
+    later = [change for change in probe["changes"] if change["at"] > paused_at + 500]
+    assert len(later) == 0, (
+        f"{where}: Pause did not stop the training: epoch {reference} 0.5 s after the click, then "
+        + ", ".join(f"{change['epoch']} at +{(change['at'] - paused_at) / 1000:.2f} s" for change in later)
+    )
+
+    panel.locator(".nnlib-step").click()
+    try:
+        page.wait_for_function(f"() => window.__grokPlay.changes.length > {len(probe['changes'])}", timeout=10_000,
+                               polling=50)
+    except Exception:
+        raise AssertionError(f"{where}: after Step the status line did not change in 10 s (epoch {reference})") from None
+    stepped_at = page.evaluate("() => window.__grokPlay.changes[window.__grokPlay.changes.length - 1].at")
+    page_time_passes(page, stepped_at, 500)
+    probe = page.evaluate("() => window.__grokPlay")
+    after = [change["epoch"] for change in probe["changes"] if change["at"] > paused_at + 500]
+    assert after == [reference + 1], (
+        f"{where}: Step once should show epoch {reference + 1} after epoch {reference}; the status line showed "
+        f"{after} (last: {probe['changes'][-1]['text']!r})"
+    )
+    page.evaluate("() => window.__grokPlayObserver.disconnect()")
+    return frames_per_s
+
+
 def numbers_in(text):
     return {float(n) for n in re.findall(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?", text)}
 
@@ -264,7 +383,7 @@ def test_widgets_render_and_respond_in_jupyterlab(path, lab, browser_context, sc
             f"{summary['widgets']} widget outputs but {panels.count()} rendered panels"
         )
 
-        latencies, shots = [], []
+        latencies, rates, shots = [], [], []
         for index in range(panels.count()):
             panel = panels.nth(index)
             handle = panel.locator(".noUi-handle").first
@@ -273,28 +392,38 @@ def test_widgets_render_and_respond_in_jupyterlab(path, lab, browser_context, sc
             handle.scroll_into_view_if_needed()
             handle.focus()
             at_max = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
-            page.evaluate(ARM, index)
-            page.keyboard.press("ArrowLeft" if at_max else "ArrowRight")
-            wait(page, "() => window.__grokProbe.statusAt !== null", 20,
-                 f"panel {index + 1}: the status line did not change after a key press on its slider")
-            probe = page.evaluate("() => window.__grokProbe")
-            status = panel.locator(".nnlib-status").text_content()
-            readout = panel.locator(".widget-readout").first.text_content().strip()
-            assert not status.startswith("error"), f"panel {index + 1}: {status}"
-            assert float(readout) in numbers_in(status), (
-                f"panel {index + 1}: the slider reads {readout}, the status line does not show it: {status!r}"
-            )
-            wait(page, f"""() => document.querySelectorAll('.nnlib-panel')[{index}]
-                           .querySelector('.nnlib-figure').src !== window.__grokProbe.imageBefore""",
-                 10, f"panel {index + 1}: the figure did not redraw")
-            latencies.append(probe["statusAt"] - probe["keyAt"])
+            key = "ArrowLeft" if at_max else "ArrowRight"
+            for _ in range(5 if panel.locator(".nnlib-play").count() else 1):  # a playground: a median of 5, back and forth
+                page.evaluate(ARM, index)
+                page.keyboard.press(key)
+                wait(page, "() => window.__grokProbe.statusAt !== null", 20,
+                     f"panel {index + 1}: the status line did not change after a key press on its slider")
+                probe = page.evaluate("() => window.__grokProbe")
+                status = panel.locator(".nnlib-status").text_content()
+                readout = panel.locator(".widget-readout").first.text_content().strip()
+                assert not status.startswith("error"), f"panel {index + 1}: {status}"
+                assert float(readout) in numbers_in(status), (
+                    f"panel {index + 1}: the slider reads {readout}, the status line does not show it: {status!r}"
+                )
+                wait(page, f"""() => document.querySelectorAll('.nnlib-panel')[{index}]
+                               .querySelector('.nnlib-figure').src !== window.__grokProbe.imageBefore""",
+                     10, f"panel {index + 1}: the figure did not redraw")
+                latencies.append(probe["statusAt"] - probe["keyAt"])
+                key = "ArrowLeft" if key == "ArrowRight" else "ArrowRight"
             shot = screenshots / f"{path.stem}-panel{index + 1}.png"
+            if panel.locator(".nnlib-play").count():
+                try:
+                    rates.append(play_pause_step(page, panel, index))
+                except AssertionError as failure:  # the panel as it was, to look at
+                    panel.screenshot(path=str(shot))
+                    raise AssertionError(f"{failure}\n    screenshot: {shot}") from None
             panel.screenshot(path=str(shot))
             shots.append(shot)
         assert latencies, "no panel has a slider to move"
         whole = screenshots / f"{path.stem}.png"
         page.screenshot(path=str(whole))
         assert not page_errors, f"errors in the page: {page_errors}"
-        record(dict(notebook=path.name, open_s=opened, run_s=ran, latencies_ms=latencies, screenshots=[whole, *shots]))
+        record(dict(notebook=path.name, open_s=opened, run_s=ran, latencies_ms=latencies, frames_per_s=rates,
+                    screenshots=[whole, *shots]))
     finally:
         page.close()

@@ -1,0 +1,571 @@
+"""The playground of notebook 10 (nnlib.widgets.playground / Playground), headless: every control at its extremes,
+the generated code reproducing the playground's numbers exactly, the diagnosis, CSV upload, saving, live training
+with play/pause/step on a real asyncio event loop, and the checks on playground(**defaults)."""
+import asyncio
+import contextlib
+import html
+import io
+import re
+import warnings
+
+import ipywidgets as widgets
+import matplotlib
+
+matplotlib.use("Agg")
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from nnlib.model import TrainingDiverged  # noqa: E402
+from nnlib.saving import load_model  # noqa: E402
+from nnlib.widgets import DATASETS, Playground, playground  # noqa: E402
+
+CONTROLS = ["epochs", "lr", "optimizer", "schedule", "batch_size", "dataset", "classes", "noise", "points",
+            "validation", "seed", "x1", "x2", "x1_squared", "x2_squared", "x1_x2", "sin_x1", "sin_x2",
+            "hidden_layers", "units", "activation", "dropout", "l1", "l2"]
+ACTIVATIONS = ["tanh", "relu", "leaky_relu", "sigmoid", "linear"]
+TRAINED = re.compile(r"epoch (\d+): loss \d+\.\d{4} training, \d+\.\d{4} validation; error \d+\.\d% training, "
+                     r"\d+\.\d% validation; (good fit|overfitting|underfitting)")
+DIVERGED = re.compile(r"epoch (\d+): diverged in epoch (\d+)")
+# lr 3 with momentum, leaky ReLU and batches of 32 on the default moons: the loss becomes NaN in epoch 13
+DIVERGING = dict(lr=3.0, activation="leaky_relu", optimizer="momentum", batch_size=32, epochs=50)
+
+
+def healthy(p, status):
+    """A status line a learner can read: never an error, never a NaN, one of the two forms a run ends with."""
+    assert not status.startswith("error"), status
+    assert "nan" not in status.lower(), status
+    assert status == p.status
+    assert TRAINED.fullmatch(status) or DIVERGED.fullmatch(status), status
+
+
+def run_code(p):
+    """exec(p.code()) in a fresh namespace, its print captured: (namespace, printed text)."""
+    namespace, printed = {}, io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        exec(p.code(), namespace)
+    return namespace, printed.getvalue()
+
+
+def assert_reproduces(p):
+    """The generated code trains the very same run: every epoch's numbers, the final weights, the printed line."""
+    assert p.error is None, "this run diverged; see test_code_of_a_diverged_run"
+    namespace, printed = run_code(p)
+    history = namespace["history"]
+    assert history.epoch == p.history.epoch
+    assert history.history == p.history.history  # exact, every epoch, every key
+    assert len(namespace["model"].params) == len(p.model.params)
+    for theirs, ours in zip(namespace["model"].params, p.model.params):
+        assert np.array_equal(theirs, ours)
+    assert printed == p.status.rsplit("; ", 1)[0] + "\n"  # the status line without the diagnosis
+
+
+def snapshot(p):
+    """Everything an upload that is refused must leave as it was."""
+    return (dict(p.settings), p.status, p.image.value, tuple(p.controls["dataset"].options),
+            p.controls["dataset"].value, {k: list(v) for k, v in p.history.history.items()}, sorted(p.uploaded),
+            p.verdict.value, {name: c.value for name, c in p.controls.items()})
+
+
+def test_the_controls_are_the_documented_ones():
+    p = playground(epochs=10)
+    assert list(p.controls) == CONTROLS
+    assert isinstance(p, Playground) and p.widget is not None and p.image.value[:8] == b"\x89PNG\r\n\x1a\n"
+    assert p.settings == {name: c.value for name, c in p.controls.items()}
+    assert p.settings["dataset"] == "moons" and p.settings["lr"] == 0.3 and p.settings["hidden_layers"] == 2
+
+
+# ---- every control at its extremes ---------------------------------------------------------------------------
+
+def extremes(control):
+    """Every option of a Dropdown; True and False of a Checkbox; both ends and the middle of a slider."""
+    if isinstance(control, widgets.Checkbox):
+        return [True, False]
+    if isinstance(control, widgets.IntSlider):
+        return [control.min, (control.min + control.max) // 2, control.max]
+    values = [option[1] if isinstance(option, tuple) else option for option in control.options]
+    if isinstance(control, widgets.Dropdown):
+        return values
+    return [values[0], values[len(values) // 2], values[-1]]
+
+
+@pytest.fixture(scope="module")
+def lab():
+    """One playground for the sweeps (each set() gives every control its value, so the order does not matter)."""
+    p = playground(epochs=20)
+    healthy(p, p.status)
+    return p, {name: c.value for name, c in p.controls.items()}
+
+
+@pytest.mark.parametrize("name", CONTROLS)
+def test_every_control_at_its_extremes(lab, name):
+    p, base = lab
+    values = extremes(p.controls[name])
+    assert len(values) >= 2
+    for value in values:
+        if value == base[name] and name != "epochs":
+            continue  # the fixture's own run (and the epochs test retrains it once more)
+        status = p.set(**{**base, name: value})
+        healthy(p, status)
+        assert p.controls[name].value == value
+        assert p.settings == {**base, name: value}  # trained on what the controls say
+        if TRAINED.fullmatch(status):
+            assert int(TRAINED.fullmatch(status)[1]) == p.settings["epochs"] == len(p.history.epoch)
+
+
+@pytest.mark.parametrize("dataset", DATASETS)
+def test_every_data_set_with_every_activation(lab, dataset):
+    p, base = lab
+    for activation in ACTIVATIONS:
+        status = p.set(**{**base, "epochs": 20, "dataset": dataset, "activation": activation, "classes": 4})
+        healthy(p, status)
+        assert p.settings["dataset"] == dataset and p.settings["activation"] == activation
+        assert p.data["n_classes"] == (4 if dataset == "blobs" else 2)
+        assert p.axes["regions"].get_title() == dataset
+        assert "<tr><td>points</td><td>100</td><td>100</td></tr>" in p.numbers.value
+
+
+def test_the_figure_changes_with_the_data_set():
+    p = playground(epochs=20)
+    images = {"moons": p.image.value}
+    for dataset in DATASETS[1:]:
+        before = p.image.value
+        p.set(dataset=dataset)
+        assert p.image.value != before, dataset
+        images[dataset] = p.image.value
+    assert len(set(images.values())) == len(DATASETS)
+    p.set(dataset="moons")
+    assert p.image.value == images["moons"]  # the same run draws the same picture
+
+
+def test_a_setting_without_inputs_says_so_and_changes_nothing_else():
+    p = playground(epochs=20)
+    image, settings = p.image.value, dict(p.settings)
+    status = p.set(x1=False, x2=False)
+    assert status == "choose at least one input feature (x1, x2, ...): without one, the network has no input"
+    assert p.image.value == image and p.settings == settings
+    assert TRAINED.fullmatch(p.set(x2_squared=True))
+    assert p.data["names"] == ["x2^2"]
+
+
+# ---- the generated code reproduces the playground's numbers exactly -----------------------------------------
+
+CONFIGURATIONS = {
+    "blobs with 4 classes": dict(dataset="blobs", classes=4),
+    "squares and product on circles": dict(dataset="circles", x1_squared=True, x2_squared=True, x1_x2=True),
+    "dropout 0.3, batch 10": dict(dropout=0.3, batch_size=10),
+    "L1 and L2": dict(l1=1e-3, l2=3e-3),
+    "L1 only": dict(l1=0.01),
+    "cosine schedule": dict(schedule="cosine"),
+    "step schedule": dict(schedule="step"),
+    "exponential schedule": dict(schedule="exponential"),
+    "no hidden layer, sin features": dict(hidden_layers=0, sin_x1=True, sin_x2=True),
+    **{f"optimizer {name}": dict(optimizer=name, lr=0.03)
+       for name in ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw"]},
+}
+
+
+def test_code_reproduces_the_default_run():
+    p = playground()
+    assert p.settings["epochs"] == 300 and len(p.history.epoch) == 300
+    assert_reproduces(p)
+
+
+@pytest.mark.parametrize("settings", list(CONFIGURATIONS.values()), ids=list(CONFIGURATIONS))
+def test_code_reproduces(settings):
+    p = playground(epochs=20, **settings)
+    assert p.settings == {**p.settings, **settings}
+    assert_reproduces(p)
+
+
+def test_code_reproduces_every_optimizer_name():
+    p = playground(epochs=10)
+    assert list(p.controls["optimizer"].options) == ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam",
+                                                     "adamw"]
+    assert {f"optimizer {name}" for name in p.controls["optimizer"].options} <= set(CONFIGURATIONS)
+
+
+def test_code_reproduces_epochs_played_with_step():
+    p = playground(epochs=20, dropout=0.3, batch_size=10, schedule="step")
+    status = p.step(7)
+    healthy(p, status)
+    assert status.startswith("epoch 27: ") and len(p.history.epoch) == 27 and p.history.epoch == list(range(1, 28))
+    assert "epochs=27," in p.code()
+    assert_reproduces(p)
+    for epochs in (1, 3, 1, 2):
+        p.step(epochs)
+    assert len(p.history.epoch) == 34 and p.counter.value == "<b>epoch 34</b>"
+    assert_reproduces(p)
+
+
+def test_step_refuses_a_bad_count():
+    p = playground(epochs=10)
+    for bad in (0, -1, 2.5, "3"):
+        with pytest.raises((TypeError, ValueError), match="epochs"):
+            p.step(bad)
+    assert len(p.history.epoch) == 10
+
+
+def test_step_after_a_cosine_schedule():
+    p = playground(epochs=10, schedule="cosine")
+    healthy(p, p.step(5))
+    assert len(p.history.epoch) == 15
+    assert_reproduces(p)
+
+
+@pytest.fixture
+def points_csv():
+    """90 points of 3 classes, as a learner's file: a header, then x1,x2,label rows."""
+    rng = np.random.default_rng(5)
+    centres = np.array([[-1.0, 0.0], [1.0, 0.5], [0.0, -1.2]])
+    y = np.repeat([0, 1, 2], 30)
+    X = centres[y] + 0.4 * rng.normal(size=(90, 2))
+    text = "x1,x2,label\n" + "".join(f"{a:.5f},{b:.5f},{label}\n" for (a, b), label in zip(X, y))
+    return text.encode(), np.round(X, 5), y
+
+
+def test_code_reproduces_an_uploaded_file(points_csv, tmp_path, monkeypatch):
+    content, X, y = points_csv
+    p = playground(epochs=50)
+    p.upload(content, "my points.csv")
+    assert p.settings["dataset"] == "my points.csv" and p.data["n_classes"] == 3
+    assert "read_points(Path('my points.csv').read_bytes(), 'my points.csv')" in p.code()
+    (tmp_path / "my points.csv").write_bytes(content)
+    monkeypatch.chdir(tmp_path)
+    assert_reproduces(p)
+
+
+def test_code_of_a_diverged_run():
+    p = playground(**DIVERGING)
+    assert p.status == "epoch 12: diverged in epoch 13"
+    assert len(p.history.epoch) == 12 and isinstance(p.error, TrainingDiverged)
+    assert "epochs=13," in p.code()
+    with pytest.raises(TrainingDiverged, match=r"^training diverged in epoch 13: the loss became nan") as caught:
+        run_code(p)
+    assert caught.value.history.epoch == p.history.epoch
+    assert caught.value.history.history == p.history.history
+
+
+def test_code_of_a_run_that_diverges_in_its_first_epoch():
+    p = playground(lr=10.0, activation="linear", batch_size=1, epochs=10)
+    assert p.status == "epoch 0: diverged in epoch 1" and p.history.epoch == [] and p.numbers.value == ""
+    assert p.counter.value == "<b>epoch 0</b>" and "epochs=1," in p.code()
+    with pytest.raises(TrainingDiverged, match=r"^training diverged in epoch 1: .* keeps the 0 epochs before\.$"):
+        run_code(p)
+
+
+def test_code_reproduces_after_play():
+    p = playground(epochs=20)
+
+    async def play_a_little():
+        p.play()
+        while len(p.history.epoch) < 20 + 3 * Playground.epochs_per_frame:
+            await asyncio.sleep(0.01)
+        p.pause()
+
+    asyncio.run(asyncio.wait_for(play_a_little(), timeout=10))
+    played = len(p.history.epoch)
+    assert played >= 35 and (played - 20) % Playground.epochs_per_frame == 0
+    assert f"epochs={played}," in p.code()
+    assert_reproduces(p)
+
+
+# ---- diagnosis -----------------------------------------------------------------------------------------------
+
+def test_diagnosis_underfitting():
+    p = playground(dataset="circles", hidden_layers=0)
+    kind, sentence = p.diagnosis()
+    assert kind == "underfitting" and p.status.endswith("; underfitting") and TRAINED.fullmatch(p.status)
+    assert p.verdict.value.startswith(f"<b>underfitting</b>: {html.escape(sentence)}")
+    train_error = 1 - p.history.history["accuracy"][-1]
+    assert train_error >= 0.15 and f"training error {train_error:.1%}" in sentence
+
+
+def test_diagnosis_overfitting():
+    p = playground(points=20, units=64, epochs=2000, noise=0.3)
+    kind, sentence = p.diagnosis()
+    assert kind == "overfitting" and p.status.endswith("; overfitting") and TRAINED.fullmatch(p.status)
+    assert p.verdict.value.startswith(f"<b>overfitting</b>: {html.escape(sentence)}")
+    h = p.history.history
+    assert h["accuracy"][-1] == 1.0 and h["val_loss"][-1] > 2 * min(h["val_loss"])
+    assert "Try more points" in p.verdict.value
+
+
+def test_diagnosis_good_fit():
+    p = playground()
+    assert p.diagnosis()[0] == "good fit" and p.status.endswith("; good fit")
+    assert p.verdict.value.startswith("<b>good fit</b>: training error ")
+
+
+def test_diagnosis_diverged_names_the_epoch():
+    p = playground(**DIVERGING)
+    kind, sentence = p.diagnosis()
+    assert kind == "diverged" and p.status == "epoch 12: diverged in epoch 13"
+    assert sentence.startswith("training diverged in epoch 13: the loss became nan with learning rate 3")
+    assert p.verdict.value.startswith("<b>diverged</b>: training diverged in epoch 13: ")
+    assert ".." not in p.verdict.value  # the sentence ends once before the advice
+    assert p.axes["regions"].get_title() == "diverged: no regions to draw"
+    assert p.numbers.value == "" and p.counter.value == "<b>epoch 12</b>"
+
+
+def test_the_diverged_verdict_reads_well():
+    p = playground(**DIVERGING)
+    assert ".." not in p.verdict.value
+
+
+def test_a_full_batch_divergence_is_diagnosed():
+    """The last (only) batch of an epoch makes the weights NaN: the validation measure must say diverged."""
+    p = playground(activation="linear", epochs=50)
+    p.controls["lr"].value = 3.0  # as the browser moves the slider
+    assert p.status == "epoch 11: diverged in epoch 12"
+    assert p.diagnosis()[0] == "diverged" and isinstance(p.error, TrainingDiverged)
+    with pytest.raises(TrainingDiverged, match=r"^training diverged in epoch 12: the loss became nan") as caught:
+        run_code(p)
+    assert caught.value.history.history == p.history.history
+
+
+# ---- CSV upload ----------------------------------------------------------------------------------------------
+
+def test_a_good_file_joins_the_menu_and_is_trained_on(points_csv):
+    content, X, y = points_csv
+    p = playground(epochs=20)
+    message = p.upload(content, "mine.csv")
+    assert message == "Read 90 points of 3 classes from mine.csv."
+    assert html.escape(message) in p.message.value and "#b00020" not in p.message.value
+    assert p.controls["dataset"].options == (*DATASETS, "mine.csv") and p.controls["dataset"].value == "mine.csv"
+    assert p.settings["dataset"] == "mine.csv" and len(p.history.epoch) == 20 and TRAINED.fullmatch(p.status)
+    used = np.vstack([p.data["X_train"], p.data["X_val"]])
+    labels = np.concatenate([p.data["y_train"], p.data["y_val"]])
+    assert len(used) == 90 and sorted(map(tuple, np.column_stack([used, labels]))) == sorted(
+        map(tuple, np.column_stack([X, y])))
+    assert p.data["n_classes"] == 3 and p.axes["regions"].get_title() == "mine.csv"
+    assert "<tr><td>points</td><td>45</td><td>45</td></tr>" in p.numbers.value
+    assert all(p.controls[name].disabled for name in ("noise", "points", "classes"))
+    p.set(dataset="moons")  # the built-in sets come back, and the file stays in the menu
+    assert p.data["n_classes"] == 2 and not p.controls["noise"].disabled and "mine.csv" in p.controls["dataset"].options
+
+
+def test_a_file_with_too_few_training_points_says_so(points_csv):
+    p = playground(epochs=10)
+    p.upload("0,0,0\n1,1,1\n0,1,0\n1,0,1\n2,2,1\n", "five.csv")
+    assert len(p.data["X_train"]) == 2
+    image = p.image.value
+    assert p.set(validation=0.9) == ("5 points, 90% of them for validation, leave none to train on: lower the share")
+    assert p.image.value == image
+
+
+REFUSED = {
+    "wrong columns": ("x1,x2\n0.5,1.0\n1.5,0.2\n", "two_columns.csv",
+                      "two_columns.csv, line 2: expected 3 columns x1,x2,label; got 2: '0.5,1.0'"),
+    "not numbers": ("x1,x2,label\n0.5,1.0,0\n1.5,abc,1\n", "words.csv",
+                    "words.csv, line 3: not a number in '1.5,abc,1'"),
+    "NaN": ("0.5,1.0,0\nnan,0.2,1\n", "nan.csv", "nan.csv: row 2 of the points holds NaN or infinity"),
+    "one class": ("0.5,1.0,1\n1.5,0.2,1\n", "one_class.csv", "one_class.csv must hold 2 to 5 classes; got 1 (1)"),
+    "a million rows": ("0.5,1.0,0\n1.5,0.2,1\n" * 500_000, "huge.csv",
+                       "huge.csv has 1000000 rows; at most 10000 are read"),
+    "not text": (b"\xff\xfe\x00\x01", "binary.csv", "binary.csv is not a text (CSV) file"),
+}
+
+
+@pytest.fixture(scope="module")
+def lab_with_a_file():
+    """A playground training on an uploaded file (which must stay in use when a bad file comes)."""
+    p = playground(epochs=20)
+    p.upload("x1,x2,label\n0,0,0\n1,1,1\n0,1,0\n1,0,1\n2,2,1\n3,1,0\n", "mine.csv")
+    assert p.settings["dataset"] == "mine.csv"
+    return p
+
+
+@pytest.mark.parametrize("content, name, why", list(REFUSED.values()), ids=list(REFUSED))
+def test_a_bad_file_is_refused_and_nothing_else_changes(content, name, why, lab_with_a_file):
+    p = lab_with_a_file
+    p.message.value = ""
+    before = snapshot(p)
+    message = p.upload(content, name)
+    assert message == f"Not used: {why}"
+    assert p.message.value == f"<span style='color:#b00020'>{html.escape(message)}</span>"
+    assert snapshot(p) == before
+
+
+def test_a_file_uploaded_again_replaces_the_points():
+    p = playground(epochs=10)
+    p.upload("0,0,0\n1,1,1\n0,1,0\n1,0,1\n2,2,1\n", "a.csv")
+    assert p.upload("0,0,0\n1,1,1\n0,1,0\n1,0,1\n2,2,1\n3,3,0\n5,5,1\n", "a.csv") == (
+        "Read 7 points of 2 classes from a.csv.")
+    assert len(p.data["X_train"]) + len(p.data["X_val"]) == 7
+
+
+def test_a_file_named_like_a_built_in_set_is_refused():
+    p = playground(epochs=10)
+    before = snapshot(p)
+    assert p.upload("0,0,0\n1,1,1\n0,1,0\n1,0,1\n2,2,1\n3,1,0\n", "moons") == (
+        "Not used: 'moons' is the name of a built-in data set; rename the file")
+    assert snapshot(p) == before
+
+
+# ---- saving --------------------------------------------------------------------------------------------------
+
+def test_save_writes_a_model_load_model_reads(tmp_path):
+    p = playground(epochs=20, dropout=0.2, l2=1e-3, dataset="blobs", classes=3)
+    path = tmp_path / "lab.npz"
+    assert p.save(path) == f"Saved to {path}: load it with nnlib.saving.load_model({str(path)!r})."
+    assert "#b00020" not in p.message.value
+    model = load_model(path)
+    for inputs in (p.data["val"], p.data["train"]):
+        assert np.array_equal(model.predict(inputs), p.model.predict(inputs))
+
+
+@pytest.mark.parametrize("name, why", [
+    ("missing/lab.npz", r"^Not saved: \[Errno 2\] No such file or directory: '.*missing/lab\.npz'$"),
+    ("lab.txt", r"^Not saved: path must end in \.npz .*got '.*lab\.txt'$"),
+])
+def test_save_to_a_bad_path_gives_a_message(tmp_path, name, why):
+    p = playground(epochs=10)
+    before = snapshot(p)
+    message = p.save(str(tmp_path / name))
+    assert re.match(why, message), message
+    assert p.message.value == f"<span style='color:#b00020'>{html.escape(message)}</span>"
+    assert snapshot(p) == before and not list(tmp_path.iterdir())
+
+
+# ---- play, pause, step ---------------------------------------------------------------------------------------
+
+def on_a_loop(coroutine):
+    """asyncio.run(coroutine) with every warning recorded and every exception the loop's callbacks raise kept."""
+    failures = []
+
+    async def main():
+        asyncio.get_running_loop().set_exception_handler(lambda loop, context: failures.append(context))
+        return await coroutine()
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = asyncio.run(main())
+    assert not failures, failures
+    assert not caught, [str(w.message) for w in caught]
+    return result
+
+
+def test_play_trains_until_pause():
+    p = playground(epochs=20)
+    frames = []
+    p.image.observe(lambda change: frames.append(len(p.history.epoch)), names="value")
+
+    async def session():
+        p.play()
+        p.play()  # a second press while playing starts no second stream of frames
+        await asyncio.sleep(0.5)
+        p.pause()
+        paused = len(p.history.epoch), p.image.value, p.status
+        await asyncio.sleep(0.3)
+        return paused
+
+    (epochs, image, status) = on_a_loop(session)
+    assert epochs > 20 and (epochs - 20) % Playground.epochs_per_frame == 0
+    assert len(p.history.epoch) == epochs and p.image.value == image and p.status == status  # nothing after pause
+    healthy(p, status)
+    assert status.startswith(f"epoch {epochs}: ") and p.counter.value == f"<b>epoch {epochs}</b>"
+    assert frames == list(range(20 + Playground.epochs_per_frame, epochs + 1, Playground.epochs_per_frame))
+    assert p.history.epoch == list(range(1, epochs + 1))
+
+
+def test_play_goes_on_from_where_pause_stopped():
+    p = playground(epochs=10)
+
+    async def session():
+        counts = []
+        for _ in range(2):
+            p.play()
+            await asyncio.sleep(0.2)
+            p.pause()
+            counts.append(len(p.history.epoch))
+        return counts
+
+    first, second = on_a_loop(session)
+    assert 10 < first < second and (second - 10) % Playground.epochs_per_frame == 0
+    assert p.history.epoch == list(range(1, second + 1))
+
+
+def test_step_trains_one_epoch_and_redraws():
+    p = playground(epochs=10)
+    image = p.image.value
+    status = p.step()
+    assert status.startswith("epoch 11: ") and len(p.history.epoch) == 11 and p.image.value != image
+    healthy(p, status)
+
+
+def test_nothing_trains_after_divergence():
+    p = playground(**DIVERGING)
+    image, status = p.image.value, p.status
+    assert p.step() == status and p.step(5) == status and len(p.history.epoch) == 12
+
+    async def session():
+        p.play()
+        await asyncio.sleep(0.3)
+        p.pause()
+
+    on_a_loop(session)
+    assert len(p.history.epoch) == 12 and p.status == status and p.image.value == image
+    with pytest.raises(TrainingDiverged, match="epoch 13"):
+        run_code(p)
+
+
+def test_play_stops_by_itself_when_the_run_diverges():
+    p = playground(**{**DIVERGING, "epochs": 10})  # 10 epochs are fine; Play reaches epoch 13, where it diverges
+
+    async def session():
+        p.play()
+        await asyncio.sleep(0.5)
+        return len(p.history.epoch)
+
+    assert on_a_loop(session) == 12
+    assert p.status == "epoch 12: diverged in epoch 13" and p.diagnosis()[0] == "diverged"
+
+
+def test_a_retrain_after_play_starts_again_from_the_seed():
+    p = playground(epochs=20)
+
+    async def session():
+        p.play()
+        await asyncio.sleep(0.2)
+        p.pause()
+
+    on_a_loop(session)
+    assert len(p.history.epoch) > 20
+    p.set(epochs=50)
+    assert len(p.history.epoch) == 50 and p.status.startswith("epoch 50: ")
+    assert_reproduces(p)
+
+
+# ---- playground(**defaults) ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("defaults, message", [
+    (dict(colour="red"), r"^no control named 'colour'; controls: \['epochs', 'lr', "),
+    (dict(hidden=3, epochs=10), r"^no control named 'hidden'"),
+    (dict(units=65), r"^units=65 is outside what the control allows; it holds 64$"),
+    (dict(hidden_layers=2.5), r"^hidden_layers=2\.5 is outside what the control allows"),
+    (dict(dataset="iris"), r"^dataset='iris' is not a value the control allows"),
+    (dict(lr=0.5), r"^lr=0\.5 is not a value the control allows"),
+    (dict(batch_size=7), r"^batch_size=7 is not a value the control allows"),
+    (dict(epochs=7), r"^epochs=7 is not a value the control allows"),
+    (dict(noise=0.33), r"^noise=0\.33 is not a value the control allows"),
+    (dict(x1="yes"), r"^x1='yes' is not a value the control allows"),
+    (dict(activation="softmax"), r"^activation='softmax' is not a value the control allows"),
+])
+def test_playground_refuses_unknown_controls_and_values(defaults, message):
+    with pytest.raises(ValueError, match=message):
+        playground(**defaults)
+
+
+def test_playground_defaults_are_used():
+    p = playground(dataset="spirals", hidden_layers=3, units=5, epochs=10)
+    assert p.settings["dataset"] == "spirals" and p.settings["hidden_layers"] == 3 and p.settings["units"] == 5
+    assert [layer.units for layer in p.model.layers] == [5, 5, 5, 1]
+    assert p.status.startswith("epoch 10: ")
+
+
+def test_a_refused_set_changes_no_control():
+    p = playground(epochs=10)
+    for values in (dict(units=65), dict(hidden_layers=3, dataset="iris")):
+        with pytest.raises(ValueError):
+            p.set(**values)
+        assert {name: c.value for name, c in p.controls.items()} == p.settings
