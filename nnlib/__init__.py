@@ -8,6 +8,7 @@ names the notebook that derives it. numpy is the only dependency of the core mod
 
 from . import (
     activations,
+    bias_variance,
     callbacks,
     config,
     data,
@@ -15,6 +16,7 @@ from . import (
     gradcheck,
     init,
     layers,
+    least_squares,
     losses,
     metrics,
     model,
@@ -30,7 +32,7 @@ from . import (
 
 __version__ = "0.1.0"
 __all__ = [
-    "activations", "callbacks", "config", "data", "diagnosis", "gradcheck", "init", "layers", "losses",
-    "metrics", "model", "neurons", "notebook", "optim", "regularizers", "saving", "validation", "viz",
-    "widgets",
+    "activations", "bias_variance", "callbacks", "config", "data", "diagnosis", "gradcheck", "init", "layers",
+    "least_squares", "losses", "metrics", "model", "neurons", "notebook", "optim", "regularizers", "saving",
+    "validation", "viz", "widgets",
 ]

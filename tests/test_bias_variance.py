@@ -1,0 +1,163 @@
+"""Notebook 11's library: the bias-variance estimator on cases with known answers, the minimum-norm solver against
+numpy's lstsq and pinv, hinge features, and the double-descent experiment (its peak at the interpolation threshold
+on fixed draws, what a penalty and more data do to it)."""
+import numpy as np
+import pytest
+
+from nnlib.bias_variance import Decomposition, bias_variance
+from nnlib.least_squares import double_descent, hinge_features, min_norm_solve
+
+# -- bias and variance ------------------------------------------------------------------------------------------
+
+
+def test_a_model_with_known_bias_and_spread():
+    """Fits = truth + bias b + a spread of exactly +s and -s over the sets: bias^2 = b^2 and variance = s^2."""
+    f = np.linspace(-1, 1, 7)
+    b, s = 0.3, 0.5
+    fits = f + b + s * np.array([[1.0], [-1.0], [1.0], [-1.0]])
+    d = bias_variance(fits, f, noise=0.2)
+    assert d == pytest.approx(Decomposition(b**2, s**2, 0.04, b**2 + s**2 + 0.04), rel=1e-12)
+    assert isinstance(d, Decomposition) and d.total == d.bias2 + d.variance + d.noise
+
+
+def test_bias_plus_variance_is_the_mean_distance_to_the_truth_exactly():
+    rng = np.random.default_rng(0)
+    fits, f = rng.normal(size=(50, 30)), rng.normal(size=30)
+    d = bias_variance(fits, f)
+    assert d.bias2 + d.variance == pytest.approx(np.mean((fits - f) ** 2), rel=1e-13)
+    assert d.noise == 0.0
+
+
+def test_the_decomposition_predicts_the_error_on_fresh_noisy_labels():
+    """A model with known bias (0.1 everywhere) and variance (independent N(0, 0.2^2) per set): the measured
+    error against labels with noise 0.3 is bias^2 + variance + noise within sampling error."""
+    rng = np.random.default_rng(1)
+    f = np.sin(np.linspace(-3, 3, 200))
+    fits = f + 0.1 + 0.2 * rng.normal(size=(2000, 200))
+    d = bias_variance(fits, f, noise=0.3)
+    labels = f + 0.3 * rng.normal(size=fits.shape)
+    assert d.bias2 == pytest.approx(0.01, abs=2e-4) and d.variance == pytest.approx(0.04, rel=0.01)
+    assert np.mean((fits - labels) ** 2) == pytest.approx(d.total, rel=0.01)
+
+
+def test_bias_variance_checks_its_arguments():
+    with pytest.raises(ValueError, match=r"predictions must have one column per test point of f_true \(3\); got shape \(2, 4\)"):
+        bias_variance(np.zeros((2, 4)), np.zeros(3))
+    with pytest.raises(ValueError, match="predictions must come from at least 2 training sets"):
+        bias_variance(np.zeros((1, 3)), np.zeros(3))
+    with pytest.raises(ValueError, match="noise must be >= 0"):
+        bias_variance(np.zeros((2, 3)), np.zeros(3), noise=-1)
+    with pytest.raises(ValueError, match="predictions must be finite"):
+        bias_variance([[np.nan, 0.0], [0.0, 0.0]], [0.0, 0.0])
+
+
+# -- the minimum-norm solver ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("shape", [(30, 5), (10, 10), (8, 40), (1, 3)])
+def test_min_norm_solve_is_numpys_least_squares_and_pseudo_inverse(shape):
+    rng = np.random.default_rng(sum(shape))
+    A, y = rng.normal(size=shape), rng.normal(size=shape[0])
+    w = min_norm_solve(A, y)
+    np.testing.assert_allclose(w, np.linalg.lstsq(A, y, rcond=None)[0], atol=1e-10)
+    np.testing.assert_allclose(w, np.linalg.pinv(A) @ y, atol=1e-10)
+
+
+def test_rank_deficient_columns_get_the_least_norm_split():
+    """Two equal columns: every split of the weight fits equally well; the minimum norm splits it evenly."""
+    x = np.linspace(0, 1, 6)
+    A = np.column_stack([x, x])
+    np.testing.assert_allclose(min_norm_solve(A, 2 * x), [1.0, 1.0], atol=1e-12)
+
+
+def test_ridge_is_the_penalised_normal_equations():
+    rng = np.random.default_rng(3)
+    A, y = rng.normal(size=(12, 20)), rng.normal(size=12)
+    for l2 in (1e-3, 0.5, 10.0):
+        expected = np.linalg.solve(A.T @ A + l2 * np.eye(20), A.T @ y)
+        np.testing.assert_allclose(min_norm_solve(A, y, l2=l2), expected, rtol=1e-9, atol=1e-12)
+
+
+def test_a_stack_of_problems_is_solved_as_each_alone():
+    rng = np.random.default_rng(4)
+    A, y = rng.normal(size=(3, 4, 15, 7)), rng.normal(size=(3, 4, 15))
+    w = min_norm_solve(A, y, l2=0.1)
+    assert w.shape == (3, 4, 7)
+    np.testing.assert_allclose(w[2, 1], min_norm_solve(A[2, 1], y[2, 1], l2=0.1), rtol=1e-12)
+
+
+def test_min_norm_solve_checks_its_arguments():
+    with pytest.raises(ValueError, match=r"A must be \(\.\.\., n, p\) and y \(\.\.\., n\) with the same leading shape; "
+                                         r"got A \(5, 3\), y \(4,\)"):
+        min_norm_solve(np.ones((5, 3)), np.ones(4))
+    with pytest.raises(ValueError, match="l2 must be >= 0; got -0.1"):
+        min_norm_solve(np.ones((2, 2)), np.ones(2), l2=-0.1)
+    with pytest.raises(ValueError, match="A must be finite"):
+        min_norm_solve([[np.inf, 0.0]], [1.0])
+    with pytest.raises(TypeError, match="y must hold real numbers"):
+        min_norm_solve(np.ones((2, 2)), ["a", "b"])
+
+
+# -- hinge features ---------------------------------------------------------------------------------------------
+
+
+def test_hinge_features_are_one_x_and_the_kinks():
+    x = np.array([-3.0, -1.0, 0.5, 3.0])
+    F = hinge_features(x, 2)  # kinks at -1 and 1
+    np.testing.assert_allclose(F, [[1, -3, 0, 0], [1, -1, 0, 0], [1, 0.5, 1.5, 0], [1, 3, 4, 2]])
+    assert hinge_features(np.zeros((5, 7)), 3).shape == (5, 7, 5) and hinge_features(x, 0).shape == (4, 2)
+    with pytest.raises(ValueError, match="low must be < high; got 1 and 1"):
+        hinge_features(x, 2, low=1, high=1)
+
+
+# -- double descent ---------------------------------------------------------------------------------------------
+
+WIDTHS = [20, 40, 60, 70, 76, 78, 80, 82, 84, 90, 100, 140, 200, 400]
+
+
+@pytest.fixture(scope="module")
+def ridgeless():
+    return np.median(double_descent(80, WIDTHS, noise=0.3, draws=12, rng=5), axis=1)
+
+
+def test_the_peak_sits_at_the_interpolation_threshold(ridgeless):
+    """Fixed draws: the median test error is highest within 2 units of p = n = 80, far above both sides."""
+    peak = WIDTHS[int(np.argmax(ridgeless))]
+    assert abs(peak - 80) <= 2
+    assert ridgeless.max() > 20 * ridgeless[WIDTHS.index(40)] and ridgeless.max() > 20 * ridgeless[-1]
+
+
+def test_a_penalty_removes_the_peak_and_more_data_moves_it(ridgeless):
+    penalised = np.median(double_descent(80, WIDTHS, noise=0.3, l2=1.0, draws=12, rng=5), axis=1)
+    near = penalised[WIDTHS.index(60):]  # from 60 units on: no bump at the threshold
+    assert near.max() < 2 * penalised.min() and penalised[WIDTHS.index(80)] < ridgeless[WIDTHS.index(80)] / 20
+    more = np.median(double_descent(160, [80, 120, 150, 156, 160, 164, 170, 200, 400], noise=0.3, draws=12, rng=5),
+                     axis=1)
+    assert [80, 120, 150, 156, 160, 164, 170, 200, 400][int(np.argmax(more))] == 160
+
+
+def test_double_descent_is_reproducible_and_matches_a_single_solve():
+    errors = double_descent(30, [10, 50], noise=0.1, draws=3, n_inputs=4, n_test=50, rng=7)
+    assert errors.shape == (2, 3) and np.array_equal(errors, double_descent(30, [10, 50], 0.1, draws=3, n_inputs=4,
+                                                                            n_test=50, rng=7))
+    # by hand, the same random numbers in the same order
+    rng = np.random.default_rng(7)
+    beta = rng.normal(size=(3, 4)) / 2
+    X, X_new = rng.normal(size=(3, 30, 4)), rng.normal(size=(3, 50, 4))
+    y = np.einsum("snd,sd->sn", X, beta) + 0.1 * rng.normal(size=(3, 30))
+    W = rng.normal(size=(3, 4, 50)) / 2
+    s = 2  # the third draw, width 10 (the first 10 of the 50 units)
+    w = np.linalg.lstsq(np.maximum(0, X[s] @ W[s][:, :10]), y[s], rcond=None)[0]
+    expected = np.mean((np.maximum(0, X_new[s] @ W[s][:, :10]) @ w - X_new[s] @ beta[s]) ** 2)
+    assert errors[0, s] == pytest.approx(expected, rel=1e-9)
+
+
+def test_double_descent_checks_its_arguments():
+    with pytest.raises(TypeError, match="widths must be a non-empty list of hidden-layer widths"):
+        double_descent(10, [])
+    with pytest.raises(ValueError, match=r"widths\[1\] must be >= 1"):
+        double_descent(10, [5, 0])
+    with pytest.raises(TypeError, match="n_train must be an integer"):
+        double_descent(10.5, [5])
+    with pytest.raises(ValueError, match="noise must be >= 0"):
+        double_descent(10, [5], noise=-0.1)
