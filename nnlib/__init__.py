@@ -20,6 +20,7 @@ from . import (
     losses,
     metrics,
     model,
+    neighbors,
     neurons,
     notebook,
     optim,
@@ -33,6 +34,6 @@ from . import (
 __version__ = "0.1.0"
 __all__ = [
     "activations", "bias_variance", "callbacks", "config", "data", "diagnosis", "gradcheck", "init", "layers",
-    "least_squares", "losses", "metrics", "model", "neurons", "notebook", "optim", "regularizers", "saving",
-    "validation", "viz", "widgets",
+    "least_squares", "losses", "metrics", "model", "neighbors", "neurons", "notebook", "optim",
+    "regularizers", "saving", "validation", "viz", "widgets",
 ]
