@@ -8,6 +8,7 @@ names the notebook that derives it. numpy is the only dependency of the core mod
 
 from . import (
     activations,
+    autograd,
     bias_variance,
     callbacks,
     config,
@@ -33,7 +34,7 @@ from . import (
 
 __version__ = "0.1.0"
 __all__ = [
-    "activations", "bias_variance", "callbacks", "config", "data", "diagnosis", "gradcheck", "init", "layers",
-    "least_squares", "losses", "metrics", "model", "neighbors", "neurons", "notebook", "optim",
-    "regularizers", "saving", "validation", "viz", "widgets",
+    "activations", "autograd", "bias_variance", "callbacks", "config", "data", "diagnosis", "gradcheck",
+    "init", "layers", "least_squares", "losses", "metrics", "model", "neighbors", "neurons", "notebook",
+    "optim", "regularizers", "saving", "validation", "viz", "widgets",
 ]

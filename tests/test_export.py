@@ -23,7 +23,7 @@ spec.loader.exec_module(export)
 # on a lower floor, whichever way it writes the import.
 FLOORS = {
     "validation": 0, "config": 0, "notebook": 0,
-    "activations": 1, "init": 1, "regularizers": 1, "bias_variance": 1, "least_squares": 1, "neighbors": 1,
+    "activations": 1, "init": 1, "regularizers": 1, "bias_variance": 1, "least_squares": 1, "neighbors": 1, "autograd": 1,
     "neurons": 2, "losses": 2, "layers": 2,
     "optim": 3, "metrics": 3, "data": 3, "gradcheck": 3, "callbacks": 3, "diagnosis": 3,
     "model": 4,
