@@ -6,6 +6,7 @@ ipywidgets and matplotlib are imported only when a panel is built, so ``import n
 Python process without them.
 """
 
+import base64
 import html
 import io
 import math
@@ -145,8 +146,10 @@ class Panel:
             raise ValueError(f"{name}={value!r} is outside what the control allows; it holds {control.value!r}")
 
     def _repr_mimebundle_(self, **kwargs):
+        """The live widget for JupyterLab, and for viewers that run no kernel (GitHub, nbviewer, an HTML export) a
+        still picture of the figure as it is when displayed, and a line saying how to get the live panel."""
         data = self.widget._repr_mimebundle_(**kwargs)
-        # shown where widgets are not drawn (a notebook not yet run, a static viewer)
+        data["image/png"] = base64.b64encode(self.image.value).decode("ascii")
         data["text/plain"] = f"[interactive figure '{self.title}': run the notebook's cells to use it]"
         return data
 

@@ -66,6 +66,8 @@ def frompy(path: Path) -> Path:
             cell.outputs, cell.execution_count = [], None
     _cell_ids(nb)
     target = NOTEBOOKS / (path.stem + ".ipynb")
+    if path.stem.startswith("classroom_"):  # the classroom pages live in notebooks/classroom/ (Voila pages)
+        target = NOTEBOOKS / "classroom" / (path.stem.removeprefix("classroom_") + ".ipynb")
     nbformat.write(nb, target)
     return target
 

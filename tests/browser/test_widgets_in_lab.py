@@ -379,8 +379,11 @@ def test_widgets_render_and_respond_in_jupyterlab(path, lab, browser_context, sc
         page.wait_for_timeout(300)  # let the last widget views attach
         assert page.get_by_text("Error displaying widget").count() == 0, "a widget failed to render"
         panels = page.locator(".nnlib-panel")
+        # each panel output also holds a still picture (image/png) for viewers without a kernel: JupyterLab must
+        # still choose the live widget for every one of them
         assert panels.count() == summary["widgets"], (
-            f"{summary['widgets']} widget outputs but {panels.count()} rendered panels"
+            f"{summary['widgets']} widget outputs but {panels.count()} rendered panels (a picture shown instead of "
+            f"the live widget?)"
         )
 
         latencies, rates, shots = [], [], []
