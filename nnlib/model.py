@@ -39,7 +39,7 @@ class Sequential:
         if self.dtype not in (np.float32, np.float64):
             raise TypeError(f"dtype must be float32 or float64; got {self.dtype}")
         self.layers, self.optimizer, self.loss, self.metrics = [], None, None, []
-        self.history, self.stop_training = None, False
+        self.history, self.stop_training, self._bar = None, False, None
         self._widths, self._initialised, self._fused = None, False, False
         for layer in layers or []:
             self.add(layer)
@@ -107,7 +107,8 @@ class Sequential:
         samples, taken from the end of X before any shuffling (as Keras does), held out for validation.
         shuffle: a new order of the samples every epoch. rng: one seed (int), Generator or None: it draws the
         initial weights of the layers created without their own rng (on the first fit), then every shuffle.
-        verbose: 0 silent, 1 a progress line updated in place, 2 one line per epoch. callbacks: Callback list.
+        verbose: 0 silent; 1 progress about 20 times (a bar in a notebook, else lines); 2 one line per epoch.
+        callbacks: Callback list.
         Everything is checked before the first step. A NaN or infinite batch loss stops training at once with
         TrainingDiverged (the History so far is in model.history).
         """
@@ -121,6 +122,7 @@ class Sequential:
         self._check_optimizer()
         self._fused = self.loss.fuses(getattr(self.layers[-1], "activation", None))
         self.history, self.stop_training = History(), False
+        self._bar = self._progress_bar(epochs) if verbose == 1 else None
         for callback in callbacks:
             callback.on_train_begin(self)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a loss that is not finite is caught
@@ -136,8 +138,6 @@ class Sequential:
                 self._progress(epoch, epochs, logs, verbose)
                 if self.stop_training:
                     break
-        if verbose == 1:
-            print(flush=True)
         for callback in callbacks:
             callback.on_train_end(self)
         return self.history
@@ -342,14 +342,29 @@ class Sequential:
             f"model.history keeps the {done} epoch{'s' if done != 1 else ''} before.", self.history)
 
     def _progress(self, epoch, epochs, logs, verbose):
-        """verbose 1: a line updated in place about 20 times (and at the last epoch); 2: one line per epoch."""
+        """verbose 1: about 20 reports and the last epoch: in a notebook a bar updated in place, then the last epoch's
+        line under it; elsewhere one line each. verbose 2: one line per epoch. Never a carriage return, so a saved
+        notebook, a terminal and a log file all read one clean line per reported epoch."""
         last = epoch == epochs or self.stop_training
         if not verbose or (verbose == 1 and epoch % max(1, epochs // 20) and not last):
             return
-        done = round(20 * epoch / epochs)
         numbers_ = " - ".join(f"{key} {value:.4f}" for key, value in logs.items())
-        line = f"epoch {epoch}/{epochs} [{'=' * done}{'.' * (20 - done)}] {numbers_}"
-        print(("\r" + line) if verbose == 1 else line, end="" if verbose == 1 else "\n", flush=True, file=sys.stdout)
+        if self._bar is not None:
+            self._bar.update(epoch, numbers_)
+        if self._bar is None or last:
+            print(f"epoch {epoch}/{epochs} - {numbers_}", flush=True, file=sys.stdout)
+
+    def _progress_bar(self, epochs):
+        """nnlib.widgets.FitProgress in a notebook's kernel (IPython's ZMQ shell, ipywidgets installed); else None.
+        Imported here, lazily: the model itself needs only numpy."""
+        shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
+        if type(shell).__name__ != "ZMQInteractiveShell":
+            return None
+        try:
+            from nnlib.widgets import FitProgress
+        except ImportError:  # ipywidgets missing: lines instead
+            return None
+        return FitProgress(epochs)
 
     # (from notebooks/09_optimizers.ipynb)
     def get_weights(self):

@@ -145,6 +145,8 @@ def test_every_widget_output_carries_a_still_picture_of_its_figure(path):
     for i, cell in enumerate(code_cells(read_notebook(path))):
         for output in cell.get("outputs", []):
             data = output.get("data", {})
+            if WIDGET_VIEW in data and "".join(data.get("text/plain", "")).startswith("[progress bar: "):
+                continue  # fit's progress bar (verbose=1): its text line is what a static viewer shows
             if WIDGET_VIEW in data:
                 found += 1
                 assert "image/png" in data, f"code cell {i}: a widget output without its still picture"
@@ -168,6 +170,6 @@ def test_the_html_export_shows_every_panels_picture(tmp_path):
         for cell in code_cells(read_notebook(path)):
             for output in cell.get("outputs", []):
                 data = output.get("data", {})
-                if WIDGET_VIEW in data:
+                if WIDGET_VIEW in data and "image/png" in data:
                     assert data["image/png"][:200].replace("\n", "") in page.replace("\n", ""), path.name
         assert WIDGET_VIEW not in page  # a static page: no widget views that would need a kernel

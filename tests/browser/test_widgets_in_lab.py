@@ -216,7 +216,8 @@ OUTPUT_SUMMARY = """() => {
             if (output.output_type === 'error') problems.push(`cell ${i + 1}: ${output.ename}: ${output.evalue}`);
             if (output.output_type === 'stream' && output.name === 'stderr')
                 problems.push(`cell ${i + 1}: stderr: ${String(output.text).slice(0, 200)}`);
-            if (output.data && output.data['""" + WIDGET_MIME + """']) widgets += 1;
+            if (output.data && output.data['""" + WIDGET_MIME + """']
+                && !String(output.data['text/plain'] || '').startsWith('[progress bar: ')) widgets += 1;
         }
     });
     return {cells: cells.length, problems, widgets};
@@ -375,7 +376,7 @@ def test_widgets_render_and_respond_in_jupyterlab(path, lab, browser_context, sc
 
         summary = page.evaluate(OUTPUT_SUMMARY)
         assert not summary["problems"], "\n".join(summary["problems"])
-        assert summary["widgets"] >= 1, "the notebook displayed no widget in JupyterLab"
+        assert summary["widgets"] >= 1, "the notebook displayed no panel in JupyterLab"
         page.wait_for_timeout(300)  # let the last widget views attach
         assert page.get_by_text("Error displaying widget").count() == 0, "a widget failed to render"
         panels = page.locator(".nnlib-panel")
