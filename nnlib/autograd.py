@@ -154,10 +154,14 @@ def _value(other):
 
 
 def _exponent(k, base):
+    """k as a float, checked against base (a number, or an array for Tensor): no 0 ** k with k < 1, no negative
+    number to a non-integer power."""
     if isinstance(k, bool) or not isinstance(k, (int, float)):
         raise TypeError(f"the exponent must be a number (not a Value); got {describe(k)}")
-    if base == 0 and k < 1 or base < 0 and k != int(k):
-        raise ValueError(f"{base:g} ** {k:g} has no real derivative")
+    values = np.asarray(base, dtype=np.float64).ravel()
+    bad = values[((values == 0) & (k < 1)) | ((values < 0) & (k != int(k)))]
+    if bad.size:
+        raise ValueError(f"{bad[0]:g} ** {k:g} has no real derivative")
     return float(k)
 
 
@@ -206,7 +210,7 @@ class Tensor:
         return out
 
     def __pow__(self, k):
-        k = _exponent(k, float(self.data.min()) if k != int(k) or k < 1 else 1.0)
+        k = _exponent(k, self.data)
         out = Tensor(self.data**k, (self,), f"**{k:g}")
 
         def backward_step():

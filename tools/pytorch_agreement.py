@@ -1,10 +1,10 @@
 """Compare nnlib with PyTorch, where PyTorch is installed: every activation (values and gradients) and every
 optimizer (20 steps on the same gradients).
 
-Not part of the test suite (PyTorch is a 200 MB download, and nnlib must not depend on it); run it by hand
-in an environment with torch and numpy, from the repository root:
+PyTorch is optional (the `torch` extra; nnlib never depends on it). Where it is installed,
+tests/test_pytorch_agreement.py runs this script as a test; by hand, from the repository root:
 
-    python -m pip install torch numpy && PYTHONPATH=. python tools/pytorch_agreement.py
+    python -m pip install -e ".[torch]" && python tools/pytorch_agreement.py
 
 It prints, per activation and dtype, the largest difference of f(z) (relative to max(1, |f|)) and of f'(z)
 (PyTorch's autograd) on 2000 random pre-activations plus the kinks and the tails, and the derivative each
