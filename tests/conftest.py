@@ -1,6 +1,15 @@
 """Shared paths and helpers for the tests."""
 import json
+import os
 from pathlib import Path
+
+import pytest
+
+# One BLAS thread per process: pytest-xdist already runs one worker (and one notebook kernel) per core, and
+# OpenBLAS's own threads would only wait for each other (a notebook took 13x longer that way). Kernels inherit
+# this. No committed output depends on it: printed numbers are rounded.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -40,14 +49,32 @@ def torch_missing_reason():
     return None
 
 
-def pytest_collection_modifyitems(config, items):
-    """Skip nbval's cells of the notebooks in NEEDS_TORCH, with the reason, when torch is missing. (The notebook
-    itself runs without torch, saying what it skips: the exercise and browser tests still run it.)"""
-    import pytest
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config):
+    """The browser tests (`-m browser`) run in one process: they measure key-press latencies, which a second
+    worker busy on the same cores would spoil, and they share one JupyterLab server and one Chromium."""
+    if config.getoption("markexpr", "") == "browser" and config.pluginmanager.hasplugin("xdist"):
+        config.option.numprocesses = 0
+        config.option.dist = "no"
 
+
+def skip_without_torch(items):
+    """Skip nbval's cells of the notebooks in NEEDS_TORCH, with the reason, when torch is missing (the notebook
+    itself runs without torch, saying what it skips). Returns the names of the notebooks skipped."""
     reason = torch_missing_reason()
     if reason is None:
-        return
+        return set()
     for item in items:
         if Path(str(item.fspath)).name in NEEDS_TORCH and Path(str(item.fspath)).suffix == ".ipynb":
             item.add_marker(pytest.mark.skip(reason=reason))
+    return set(NEEDS_TORCH)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip what needs torch when it is missing; then add each notebook's exercise and panel checks after its last
+    cell, in its kernel (tests/notebook_checks.py): they run notebook 13 themselves when its cells are skipped."""
+    skipped = skip_without_torch(items)
+    if config.getoption("nbval", default=False):
+        from notebook_checks import add_kernel_checks
+
+        add_kernel_checks(items, skipped_notebooks=skipped)

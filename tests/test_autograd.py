@@ -225,7 +225,7 @@ def test_without_torch_only_notebook_13s_nbval_cells_are_skipped_with_the_reason
     assert reason.startswith("PyTorch is not installed") and '.[torch]' in reason
     items = [FakeItem(conftest.NOTEBOOKS / "13_autograd_and_pytorch.ipynb"),
              FakeItem(conftest.NOTEBOOKS / "12_real_data.ipynb"), FakeItem(conftest.ROOT / "tests" / "test_autograd.py")]
-    conftest.pytest_collection_modifyitems(None, items)
+    assert conftest.skip_without_torch(items) == {"13_autograd_and_pytorch.ipynb"}
     assert [len(item.markers) for item in items] == [1, 0, 0]
     assert items[0].markers[0].kwargs["reason"] == reason
 
@@ -236,5 +236,5 @@ def test_with_torch_nothing_is_skipped(monkeypatch):
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: object())
     assert conftest.torch_missing_reason() is None
     item = FakeItem(conftest.NOTEBOOKS / "13_autograd_and_pytorch.ipynb")
-    conftest.pytest_collection_modifyitems(None, [item])
+    assert conftest.skip_without_torch([item]) == set()
     assert item.markers == []
