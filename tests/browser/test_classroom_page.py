@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -39,7 +40,9 @@ def voila(tmp_path_factory, chromium):  # noqa: F811 (the chromium fixture, impo
     try:
         for _ in range(300):
             try:
-                urllib.request.urlopen(url + "api", timeout=1)
+                urllib.request.urlopen(url, timeout=1)
+                break
+            except urllib.error.HTTPError:  # an answer, even an error page: the server is up
                 break
             except OSError:
                 if process.poll() is not None:

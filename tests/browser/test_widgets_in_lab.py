@@ -2,12 +2,16 @@
 
 nbval proves the kernel side runs; it cannot see "Error displaying widget", a JupyterLab/ipywidgets version
 mismatch, a slider that moves but changes nothing, or a figure that never redraws. Here each such notebook is
-opened with ?reset (no restored workspace) in a fresh kernel, its outputs cleared and all cells run; then
-every widget must have rendered, no output may hold an error or stderr, and the page may raise no error.
-Then the first slider of every panel is moved the way a person does it (focus its handle, press an arrow
-key): the status line must change to show the slider's new value, and the figure's image must change.
-The time from key press to new status line is measured in the page and reported per notebook; a
-screenshot of each panel and of the page is saved in a temporary folder (the paths are printed).
+opened in a tab of one JupyterLab page (loaded with ?reset: no restored workspace) with a fresh kernel, its
+outputs cleared and its cells run down to the last one that shows a widget: the notebooks run side by side, one
+per core, and their tabs stay open (the `ran` fixture). Then,
+one notebook at a time with nothing else running, every widget must have rendered, no output may hold an error
+or stderr, and the page may raise no error. Then the first slider of every panel is moved the way a person does
+it (focus its handle, press an arrow key; three times, right, left, right): the status line must change to show
+the slider's new value, and the figure's image must change. The times from key press to new status line and to
+new figure are measured in the page and reported per panel, with the worst panel against issue 19's target of
+250 ms (a benchmark: reported, not asserted); a screenshot of each panel is saved in a temporary
+folder (the paths are printed).
 
 A panel with a Play button (`.nnlib-play`: nnlib.widgets.Playground, whose first slider, "epochs", gets the
 key presses above like any other, five of them, back and forth, for a median) is then also trained live. A MutationObserver in the page records the
@@ -90,11 +94,20 @@ def lab(tmp_path_factory, chromium):
     settings.mkdir(parents=True)
     # no "Would you like to get notified about official Jupyter news?" toast, no update check (no network)
     (settings / "notification.jupyterlab-settings").write_text(json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    # every cell of a notebook in the page (windowing "none"): the notebooks run in tabs behind the one in front,
+    # and with JupyterLab's default windowing a tab brought to the front attaches its cells only later, when the
+    # browser is idle, so a panel could be missed or be moved before its slider works
+    notebook_settings = home / "settings" / "@jupyterlab" / "notebook-extension"
+    notebook_settings.mkdir(parents=True)
+    (notebook_settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
     env = dict(
         os.environ,
         JUPYTER_RUNTIME_DIR=str(home / "runtime"), JUPYTER_CONFIG_DIR=str(home / "config"),
         JUPYTER_DATA_DIR=str(home / "data"), JUPYTERLAB_SETTINGS_DIR=str(home / "settings"),
         JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"), JUPYTER_PLATFORM_DIRS="1",
+        # the notebooks run side by side, one kernel per core (see `ran`): one BLAS thread each, or OpenBLAS's
+        # threads only wait for each other
+        OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
     )
     port, token = free_port(), secrets.token_hex(16)
     command = [
@@ -163,45 +176,68 @@ def record(request):
         report(reporter, results)
 
 
+TARGET_MS = 250  # issue 19: key press to new status line and new figure, median per panel (a benchmark, not an assert)
+
+
 def report(reporter, results):
     reporter.write_line("")
-    reporter.write_sep("-", "browser: key press to new result (and live training), per notebook")
+    reporter.write_sep("-", "browser: per notebook (open, run to the last panel, live training) and per panel (key press to new "
+                            "status and to new figure, median of its presses)")
+    panels = []
+    reporter.write_line(f"JupyterLab loaded in {results[0]['load_s']:.1f} s; the notebooks opened and ran, {LANES} at a "
+                        f"time, by {results[0]['all_ran_s']:.1f} s")
     for result in results:
-        latencies, rates = result["latencies_ms"], result["frames_per_s"]
+        rates = result["frames_per_s"]
         reporter.write_line(
-            f"{result['notebook']:<28} open {result['open_s']:5.1f} s   run all {result['run_s']:5.1f} s   "
-            f"{len(latencies)} slider moves, median {statistics.median(latencies):4.0f} ms "
-            f"(max {max(latencies):4.0f} ms)"
+            f"{result['notebook']:<28} open {result['open_s']:5.1f} s   run {result['run_s']:5.1f} s"
             + (f"   live training: {', '.join(f'{rate:.1f}' for rate in rates)} frames/s" if rates else "")
         )
+        for panel in result["panels"]:
+            status, figure = statistics.median(panel["status_ms"]), statistics.median(panel["figure_ms"])
+            panels.append((max(status, figure), result["notebook"], panel["index"]))
+            reporter.write_line(
+                f"    panel {panel['index']} {panel['title'][:44]!r:<47} status {status:4.0f} ms, figure {figure:4.0f} ms"
+                f" (median of {len(panel['status_ms'])}; max {max(panel['figure_ms']):4.0f} ms)"
+                + ("" if max(status, figure) <= TARGET_MS else f"   above {TARGET_MS} ms"))
         for path in result["screenshots"]:
             reporter.write_line(f"    screenshot: {path}")
+    if panels:
+        worst = max(panels)
+        over = sum(latency > TARGET_MS for latency, _, _ in panels)
+        reporter.write_line(f"worst panel: {worst[1]} panel {worst[2]}, {worst[0]:.0f} ms (key press to new status and "
+                            f"figure, median); {over} of {len(panels)} panels above {TARGET_MS} ms")
 
 
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
 
-def displays_widgets(path):
+def last_widget_cell(path):
+    """The index (among all cells) of the last cell whose committed output is a widget, or None."""
     nb = json.loads(path.read_text(encoding="utf-8"))
-    return any(WIDGET_MIME in output.get("data", {})
-               for cell in nb["cells"] if cell["cell_type"] == "code" for output in cell["outputs"])
+    shown = [index for index, cell in enumerate(nb["cells"]) if cell["cell_type"] == "code"
+             and any(WIDGET_MIME in output.get("data", {}) for output in cell["outputs"])]
+    return shown[-1] if shown else None
+
+
+def displays_widgets(path):
+    return last_widget_cell(path) is not None
 
 
 WITH_WIDGETS = [p for p in NOTEBOOKS if displays_widgets(p)]
 pytestmark = pytest.mark.browser
 
-NOTEBOOK_READY = """() => {
-    const app = window.jupyterapp;
-    const panel = app && app.shell.currentWidget;
+NOTEBOOK_READY = """(id) => {
+    const panel = Array.from(window.jupyterapp.shell.widgets('main')).find(widget => widget.id === id);
     if (!panel || !panel.content || !panel.sessionContext || !panel.context.isReady) return false;
     const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
     return !!kernel && kernel.status === 'idle';
 }"""
 
-ALL_EXECUTED = """() => {
-    const panel = window.jupyterapp.shell.currentWidget;
-    const cells = panel.content.widgets.filter(cell => cell.model.type === 'code');
+# every code cell up to the last panel has run (see RUN_ALL)
+ALL_EXECUTED = """([id, last]) => {
+    const panel = Array.from(window.jupyterapp.shell.widgets('main')).find(widget => widget.id === id);
+    const cells = panel.content.widgets.slice(0, last + 1).filter(cell => cell.model.type === 'code');
     const kernel = panel.sessionContext.session.kernel;
     return cells.every(cell => cell.model.executionCount !== null) && kernel.status === 'idle';
 }"""
@@ -223,22 +259,48 @@ OUTPUT_SUMMARY = """() => {
     return {cells: cells.length, problems, widgets};
 }"""
 
+# the panels of the notebook in front (JupyterLab holds several notebooks in tabs), or of the page (Voila)
+PANELS = ("((window.jupyterapp && window.jupyterapp.shell.currentWidget) ? window.jupyterapp.shell.currentWidget.node"
+          " : document).querySelectorAll('.nnlib-panel')")
+
 ARM = """(index) => {
-    const panel = document.querySelectorAll('.nnlib-panel')[index];
+    const panel = """ + PANELS + """[index];
     const status = panel.querySelector('.nnlib-status');
     const image = panel.querySelector('.nnlib-figure');
-    const probe = {before: status.textContent, imageBefore: image.src, keyAt: null, statusAt: null};
+    const probe = {before: status.textContent, imageBefore: image.src, keyAt: null, statusAt: null, imageAt: null};
     window.__grokProbe = probe;
     document.addEventListener('keydown', () => { if (probe.keyAt === null) probe.keyAt = performance.now(); },
                               {capture: true, once: true});
     new MutationObserver((records, observer) => {
         if (status.textContent !== probe.before) { probe.statusAt = performance.now(); observer.disconnect(); }
     }).observe(status, {childList: true, subtree: true, characterData: true});
+    new MutationObserver((records, observer) => {
+        if (image.src !== probe.imageBefore) { probe.imageAt = performance.now(); observer.disconnect(); }
+    }).observe(image, {attributes: true, attributeFilter: ['src']});
+}"""
+
+
+# focus the first slider's handle of panel `index` (the browser scrolls it into view); null if it has none
+FOCUS_FIRST_SLIDER = """(index) => {
+    const panel = """ + PANELS + """[index];
+    const handle = panel.querySelector('.noUi-handle');
+    if (handle === null) return null;
+    handle.focus();
+    const title = panel.querySelector('b');
+    return {atMax: handle.getAttribute('aria-valuenow') === handle.getAttribute('aria-valuemax'),
+            title: title ? title.textContent : ''};
+}"""
+
+# what panel `index` shows after a key press, with the probe's times
+SHOWN = """(index) => {
+    const panel = """ + PANELS + """[index];
+    return Object.assign({status: panel.querySelector('.nnlib-status').textContent,
+                          readout: panel.querySelector('.widget-readout').textContent}, window.__grokProbe);
 }"""
 
 
 PLAY_PROBE = """(index) => {
-    const panel = document.querySelectorAll('.nnlib-panel')[index];
+    const panel = """ + PANELS + """[index];
     const status = panel.querySelector('.nnlib-status');
     const image = panel.querySelector('.nnlib-figure');
     const epochOf = text => { const m = /^epoch (\\d+)\\b/.exec(text.trim()); return m ? Number(m[1]) : null; };
@@ -311,7 +373,7 @@ def play_pause_step(page, panel, index):
     )
     backwards = [(a, b) for a, b in zip(epochs, epochs[1:]) if b <= a]
     assert not backwards, f"{where}: while playing, the epoch went from {backwards[0][0]} to {backwards[0][1]}"
-    image = page.evaluate(f"() => document.querySelectorAll('.nnlib-panel')[{index}].querySelector('.nnlib-figure').src")
+    image = page.evaluate(f"() => {PANELS}[{index}].querySelector('.nnlib-figure').src")
     assert image != probe["imageBefore"], f"{where}: the epoch advanced during Play but the figure did not redraw"
     frames_per_s = (len(played) - 1) / ((played[-1]["at"] - played[0]["at"]) / 1000)
 
@@ -356,78 +418,153 @@ def wait(page, script, timeout_s, what, arg=None):
         raise AssertionError(f"{what} (waited {timeout_s} s): {error}") from None
 
 
-@pytest.mark.parametrize("path", WITH_WIDGETS, ids=[p.name for p in WITH_WIDGETS])
-def test_widgets_render_and_respond_in_jupyterlab(path, lab, browser_context, screenshots, record):
+PRESSES, PRESSES_PLAY = 3, 5  # key presses per panel (right, left, right, ...): a median; the playground gets 5
+LANES = max(1, min(4, os.cpu_count() or 1))  # notebooks opened and run at once before the tests use them
+
+
+class Run:
+    """A notebook opened in the `ran` fixture's JupyterLab: its tab's widget id, its timings, the page errors seen
+    while it ran or was tested, or why it failed."""
+
+    def __init__(self, page, path):
+        self.page, self.path, self.errors, self.failure, self.id = page, path, [], None, None
+        self.last = last_widget_cell(path)
+        self.started, self.open_s, self.run_s = time.monotonic(), None, None
+        self.id = page.evaluate(OPEN, path.name)
+
+    def advance(self):
+        """One look: start Run All once the notebook's kernel is idle, then note when every cell has run.
+        Returns True when this notebook is done (ran, or failed)."""
+        elapsed = time.monotonic() - self.started
+        if self.open_s is None:
+            if elapsed > 60:
+                self.failure = f"{self.path.name} did not open with an idle kernel (waited 60 s)"
+            elif self.page.evaluate(NOTEBOOK_READY, self.id):
+                self.open_s, self.started = elapsed, time.monotonic()
+                self.page.evaluate(RUN_ALL, [self.id, self.last])
+            return self.failure is not None
+        if elapsed > 180:
+            self.failure = f"{self.path.name}: not every code cell up to its last panel ran (waited 180 s)"
+        elif self.page.evaluate(ALL_EXECUTED, [self.id, self.last]):
+            self.run_s = elapsed
+        return self.failure is not None or self.run_s is not None
+
+
+# open a notebook in a tab behind the one in front (a launcher while the notebooks run): a notebook in a tab behind
+# is not laid out or painted while its outputs arrive, which would cost as much as a third of the machine
+OPEN = """async (path) => {
+    const app = window.jupyterapp;
+    const widget = await app.commands.execute('docmanager:open', {path, factory: 'Notebook'});
+    if (!window.__grokFront) window.__grokFront = await app.commands.execute('launcher:create');
+    app.shell.activateById(window.__grokFront.id);
+    return widget.id;
+}"""
+
+# by the notebook's widget id (`widgetId`), whichever tab is in front: its committed outputs cleared, then every
+# cell up to and including the last one that shows a widget (`last`), as a learner runs them reading down to
+# it. The cells after it are not needed by any panel (a panel's callback uses no name a later cell reassigns),
+# and nbval runs every cell anyway; leaving them out saves a fifth of the run.
+RUN_ALL = """([id, last]) => {
+    const commands = window.jupyterapp.commands;
+    const panel = Array.from(window.jupyterapp.shell.widgets('main')).find(widget => widget.id === id);
+    commands.execute('notebook:clear-all-cell-outputs', {widgetId: id, activate: false}).then(() => {
+        if (last + 1 >= panel.content.widgets.length)
+            return commands.execute('notebook:run-all-cells', {widgetId: id, activate: false});
+        panel.content.activeCellIndex = last + 1;
+        return commands.execute('notebook:run-all-above', {widgetId: id, activate: false});
+    });
+}"""
+
+
+@pytest.fixture(scope="session")
+def ran(lab, browser_context):
+    """Every notebook with widgets, opened in a tab of one JupyterLab page, its committed outputs cleared and its
+    cells run down to its last panel (RUN_ALL), LANES notebooks at a time (one kernel per core), the longest first. The tabs stay open; each
+    test below brings its notebook to the front and checks and moves it while nothing else runs, so its key-press
+    timings are those of an otherwise idle machine. One page, loaded once, and notebooks run side by side, instead
+    of a page per notebook run in turn, is what keeps these tests quick."""
     base, token, _ = lab
     page = browser_context.new_page()
-    page_errors = []
-    page.on("pageerror", lambda error: page_errors.append(str(error)))
+    running, runs = [], {}
+    # a page error belongs to the notebooks running then, or, later, to the one being tested (runs["testing"])
+    page.on("pageerror", lambda error: [run.errors.append(str(error)) for run in running or [runs.get("testing")] if run])
+    started = time.monotonic()
+    page.goto(f"{base}/lab?reset&token={token}")
+    wait(page, "() => !!window.jupyterapp && !!window.jupyterapp.shell", 60, "JupyterLab did not start")
+    page.evaluate("async () => { await window.jupyterapp.restored; }")
+    runs["load_s"] = time.monotonic() - started
+    queue = sorted(WITH_WIDGETS, key=lambda path: path.name, reverse=True)  # the later notebooks run longest
     try:
-        start = time.monotonic()
-        page.goto(f"{base}/lab/tree/{path.name}?reset&token={token}")
-        wait(page, NOTEBOOK_READY, 60, f"{path.name} did not open with an idle kernel")
-        opened = time.monotonic() - start
-
-        start = time.monotonic()
-        page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
-        page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
-        wait(page, ALL_EXECUTED, 180, f"{path.name}: not every code cell ran")
-        ran = time.monotonic() - start
-
-        summary = page.evaluate(OUTPUT_SUMMARY)
-        assert not summary["problems"], "\n".join(summary["problems"])
-        assert summary["widgets"] >= 1, "the notebook displayed no panel in JupyterLab"
-        page.wait_for_timeout(300)  # let the last widget views attach
-        assert page.get_by_text("Error displaying widget").count() == 0, "a widget failed to render"
-        panels = page.locator(".nnlib-panel")
-        # each panel output also holds a still picture (image/png) for viewers without a kernel: JupyterLab must
-        # still choose the live widget for every one of them
-        assert panels.count() == summary["widgets"], (
-            f"{summary['widgets']} widget outputs but {panels.count()} rendered panels (a picture shown instead of "
-            f"the live widget?)"
-        )
-
-        latencies, rates, shots = [], [], []
-        for index in range(panels.count()):
-            panel = panels.nth(index)
-            handle = panel.locator(".noUi-handle").first
-            if handle.count() == 0:
-                continue
-            handle.scroll_into_view_if_needed()
-            handle.focus()
-            at_max = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
-            key = "ArrowLeft" if at_max else "ArrowRight"
-            for _ in range(5 if panel.locator(".nnlib-play").count() else 1):  # a playground: a median of 5, back and forth
-                page.evaluate(ARM, index)
-                page.keyboard.press(key)
-                wait(page, "() => window.__grokProbe.statusAt !== null", 20,
-                     f"panel {index + 1}: the status line did not change after a key press on its slider")
-                probe = page.evaluate("() => window.__grokProbe")
-                status = panel.locator(".nnlib-status").text_content()
-                readout = panel.locator(".widget-readout").first.text_content().strip()
-                assert not status.startswith("error"), f"panel {index + 1}: {status}"
-                assert float(readout) in numbers_in(status), (
-                    f"panel {index + 1}: the slider reads {readout}, the status line does not show it: {status!r}"
-                )
-                wait(page, f"""() => document.querySelectorAll('.nnlib-panel')[{index}]
-                               .querySelector('.nnlib-figure').src !== window.__grokProbe.imageBefore""",
-                     10, f"panel {index + 1}: the figure did not redraw")
-                latencies.append(probe["statusAt"] - probe["keyAt"])
-                key = "ArrowLeft" if key == "ArrowRight" else "ArrowRight"
-            shot = screenshots / f"{path.stem}-panel{index + 1}.png"
-            if panel.locator(".nnlib-play").count():
-                try:
-                    rates.append(play_pause_step(page, panel, index))
-                except AssertionError as failure:  # the panel as it was, to look at
-                    panel.screenshot(path=str(shot))
-                    raise AssertionError(f"{failure}\n    screenshot: {shot}") from None
-            panel.screenshot(path=str(shot))
-            shots.append(shot)
-        assert latencies, "no panel has a slider to move"
-        whole = screenshots / f"{path.stem}.png"
-        page.screenshot(path=str(whole))
-        assert not page_errors, f"errors in the page: {page_errors}"
-        record(dict(notebook=path.name, open_s=opened, run_s=ran, latencies_ms=latencies, frames_per_s=rates,
-                    screenshots=[whole, *shots]))
+        while queue or running:
+            while queue and len(running) < LANES:
+                path = queue.pop(0)
+                running.append(runs.setdefault(path, Run(page, path)))
+            running = [run for run in running if not run.advance()]
+            time.sleep(0.05)
+        runs["page"], runs["all_ran_s"] = page, time.monotonic() - started
+        yield runs
     finally:
         page.close()
+
+
+@pytest.mark.parametrize("path", WITH_WIDGETS, ids=[p.name for p in WITH_WIDGETS])
+def test_widgets_render_and_respond_in_jupyterlab(path, ran, screenshots, record):
+    run, page = ran[path], ran["page"]
+    if run.failure:
+        raise AssertionError(run.failure)
+    ran["testing"] = run
+    page.evaluate("(id) => window.jupyterapp.shell.activateById(id)", run.id)
+    wait(page, "(id) => window.jupyterapp.shell.currentWidget.id === id", 10, f"{path.name}: its tab did not come to the front",
+         arg=run.id)
+    notebook = page.locator(f'[id="{run.id}"]')
+    summary = page.evaluate(OUTPUT_SUMMARY)
+    assert not summary["problems"], "\n".join(summary["problems"])
+    assert summary["widgets"] >= 1, "the notebook displayed no panel in JupyterLab"
+    panels = notebook.locator(".nnlib-panel")
+    try:  # the last widget views may still be attaching
+        page.wait_for_function(f"() => {PANELS}.length >= {summary['widgets']}", timeout=10_000, polling=100)
+    except Exception:
+        pass  # said below
+    assert notebook.get_by_text("Error displaying widget").count() == 0, "a widget failed to render"
+    # each panel output also holds a still picture (image/png) for viewers without a kernel: JupyterLab must
+    # still choose the live widget for every one of them
+    assert panels.count() == summary["widgets"], (
+        f"{summary['widgets']} widget outputs but {panels.count()} rendered panels (a picture shown instead of "
+        f"the live widget?)"
+    )
+
+    measured, rates, shots = [], [], []
+    for index in range(panels.count()):
+        panel = panels.nth(index)
+        start = page.evaluate(FOCUS_FIRST_SLIDER, index)
+        assert start is not None, f"panel {index + 1} has no slider to move"
+        key = "ArrowLeft" if start["atMax"] else "ArrowRight"
+        times = dict(index=index + 1, title=start["title"], status_ms=[], figure_ms=[])
+        for _ in range(PRESSES_PLAY if panel.locator(".nnlib-play").count() else PRESSES):  # back and forth
+            page.evaluate(ARM, index)
+            page.keyboard.press(key)
+            wait(page, "() => window.__grokProbe.statusAt !== null", 20,
+                 f"panel {index + 1}: the status line did not change after a key press on its slider")
+            wait(page, "() => window.__grokProbe.imageAt !== null", 10, f"panel {index + 1}: the figure did not redraw")
+            probe = page.evaluate(SHOWN, index)
+            status, readout = probe["status"], probe["readout"].strip()
+            assert not status.startswith("error"), f"panel {index + 1}: {status}"
+            assert float(readout) in numbers_in(status), (
+                f"panel {index + 1}: the slider reads {readout}, the status line does not show it: {status!r}"
+            )
+            times["status_ms"].append(probe["statusAt"] - probe["keyAt"])
+            times["figure_ms"].append(probe["imageAt"] - probe["keyAt"])
+            key = "ArrowLeft" if key == "ArrowRight" else "ArrowRight"
+        measured.append(times)
+        shot = screenshots / f"{path.stem}-panel{index + 1}.jpeg"  # JPEG: quicker to encode than PNG
+        if panel.locator(".nnlib-play").count():
+            try:
+                rates.append(play_pause_step(page, panel, index))
+            except AssertionError as failure:  # the panel as it was, to look at
+                panel.screenshot(path=str(shot), type="jpeg", quality=90)
+                raise AssertionError(f"{failure}\n    screenshot: {shot}") from None
+        panel.screenshot(path=str(shot), type="jpeg", quality=90)
+        shots.append(shot)
+    assert not run.errors, f"errors in the page: {run.errors}"
+    record(dict(notebook=path.name, open_s=run.open_s, run_s=run.run_s, load_s=ran["load_s"], all_ran_s=ran["all_ran_s"], panels=measured, frames_per_s=rates,
+                screenshots=shots))
