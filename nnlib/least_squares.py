@@ -66,6 +66,7 @@ def double_descent(n_train, widths, noise=0.3, l2=0.0, draws=10, n_inputs=10, n_
         raise TypeError(f"widths must be a non-empty list of hidden-layer widths; got {widths!r}")
     widths = [as_count(p, f"widths[{i}]") for i, p in enumerate(widths)]
     noise, S, rng = as_number(noise, "noise", minimum=0), as_count(draws, "draws"), as_generator(rng)
+    l2 = as_number(l2, "l2", minimum=0)
     beta = rng.normal(size=(S, d)) / np.sqrt(d)
     X, X_new = rng.normal(size=(S, n, d)), rng.normal(size=(S, m, d))
     y = np.einsum("snd,sd->sn", X, beta) + noise * rng.normal(size=(S, n))
@@ -73,6 +74,12 @@ def double_descent(n_train, widths, noise=0.3, l2=0.0, draws=10, n_inputs=10, n_
     Phi, Phi_new, f_new = np.maximum(0, X @ W), np.maximum(0, X_new @ W), np.einsum("smd,sd->sm", X_new, beta)
     errors = np.empty((len(widths), S))
     for i, p in enumerate(widths):  # a loop over widths; the draws are solved together
-        w = min_norm_solve(Phi[..., :p], y, l2)
+        A = Phi[..., :p]
+        if p >= 2 * n:  # far from p = n the Gram matrix is well conditioned: the normal equations, the same w
+            w = np.einsum("snp,sn->sp", A, np.linalg.solve(A @ A.swapaxes(1, 2) + l2 * np.eye(n), y[..., None])[..., 0])
+        elif 2 * p <= n:
+            w = np.linalg.solve(A.swapaxes(1, 2) @ A + l2 * np.eye(p), np.einsum("snp,sn->sp", A, y)[..., None])[..., 0]
+        else:  # near p = n, A^T A and A A^T are nearly singular: the SVD
+            w = min_norm_solve(A, y, l2)
         errors[i] = np.mean((np.einsum("smp,sp->sm", Phi_new[..., :p], w) - f_new) ** 2, axis=1)
     return errors

@@ -2,8 +2,7 @@
 # Do not edit: change the notebook, run `python tools/export.py`, re-execute the notebook.
 """Widgets for the notebooks: a figure, its controls and a one-line status, redrawn in place.
 
-ipywidgets and matplotlib are imported only when a panel is built, so ``import nnlib`` works in a plain
-Python process without them.
+ipywidgets and matplotlib are imported only when a panel is built: ``import nnlib`` needs neither.
 """
 
 import base64
@@ -65,10 +64,11 @@ class Panel:
         return self.show(status)
 
     def show(self, status):
-        """Render the figure, as it is now, into the panel's image and show status under it; returns status."""
+        """Render the figure into the panel's image, show status under it (sent first: read at once), return it."""
         buffer = io.BytesIO()
         self.figure.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})  # fast: 1 of zlib's 9 levels
-        self.image.value, self._status.value = buffer.getvalue(), status
+        self._keep_layout()
+        self._status.value, self.image.value = status, buffer.getvalue()
         return status
 
     def set(self, **values):
@@ -84,6 +84,14 @@ class Panel:
     def status(self):
         """The current status line."""
         return self._status.value
+
+    def _keep_layout(self):
+        """After the first render, keep the positions a layout engine (layout="constrained") computed instead of
+        computing them again on every redraw, which costs up to half of it (benchmarks/panel_update.py)."""
+        from matplotlib.layout_engine import ConstrainedLayoutEngine, TightLayoutEngine
+
+        if isinstance(self.figure.get_layout_engine(), (ConstrainedLayoutEngine, TightLayoutEngine)):
+            self.figure.set_layout_engine("none")  # a placeholder engine: the axes stay where they are
 
     def _layout(self):
         """The title, a row of controls, the figure and the status line, stacked; returns (box, image, status)."""
