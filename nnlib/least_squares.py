@@ -74,12 +74,22 @@ def double_descent(n_train, widths, noise=0.3, l2=0.0, draws=10, n_inputs=10, n_
     Phi, Phi_new, f_new = np.maximum(0, X @ W), np.maximum(0, X_new @ W), np.einsum("smd,sd->sm", X_new, beta)
     errors = np.empty((len(widths), S))
     for i, p in enumerate(widths):  # a loop over widths; the draws are solved together
-        A = Phi[..., :p]
-        if p >= 2 * n:  # far from p = n the Gram matrix is well conditioned: the normal equations, the same w
-            w = np.einsum("snp,sn->sp", A, np.linalg.solve(A @ A.swapaxes(1, 2) + l2 * np.eye(n), y[..., None])[..., 0])
-        elif 2 * p <= n:
-            w = np.linalg.solve(A.swapaxes(1, 2) @ A + l2 * np.eye(p), np.einsum("snp,sn->sp", A, y)[..., None])[..., 0]
-        else:  # near p = n, A^T A and A A^T are nearly singular: the SVD
-            w = min_norm_solve(A, y, l2)
+        w = _readout(Phi[..., :p], y, l2)  # min_norm_solve's w, by the quickest exact route (next cell)
         errors[i] = np.mean((np.einsum("smp,sp->sm", Phi_new[..., :p], w) - f_new) ** 2, axis=1)
     return errors
+
+
+def _readout(A, y, l2):
+    """min_norm_solve(A, y, l2) for a stack A (S, n, p), y (S, n), by the quickest route to the same w (above)."""
+    n, p = A.shape[-2:]
+    if p >= 2 * n:
+        return np.einsum("snp,sn->sp", A, np.linalg.solve(A @ A.swapaxes(1, 2) + l2 * np.eye(n), y[..., None])[..., 0])
+    if 2 * p <= n:
+        return np.linalg.solve(A.swapaxes(1, 2) @ A + l2 * np.eye(p), np.einsum("snp,sn->sp", A, y)[..., None])[..., 0]
+    if l2 > 0:
+        return min_norm_solve(A, y, l2)
+    if p < n:  # A = QR: the least-squares w = R^-1 Q^T y
+        Q, R = np.linalg.qr(A)
+        return np.linalg.solve(R, np.einsum("snp,sn->sp", Q, y)[..., None])[..., 0]
+    Q, R = np.linalg.qr(A.swapaxes(1, 2))  # A^T = QR: the minimum-norm w = Q R^-T y
+    return np.einsum("spn,sn->sp", Q, np.linalg.solve(R.swapaxes(1, 2), y[..., None])[..., 0])

@@ -152,6 +152,24 @@ def test_double_descent_is_reproducible_and_matches_a_single_solve():
     assert errors[0, s] == pytest.approx(expected, rel=1e-9)
 
 
+@pytest.mark.parametrize("l2", [0.0, 1e-3])
+def test_every_route_to_the_readout_gives_min_norm_solves_w(l2):
+    """double_descent solves each width by the quickest exact route (normal equations far from p = n, QR near it
+    without a penalty, the SVD near it with one): the errors must be those of min_norm_solve for every width."""
+    n, widths = 40, [5, 20, 30, 39, 40, 41, 60, 80, 200]  # p <= n/2, near below, p = n, near above, p >= 2n
+    errors = double_descent(n, widths, noise=0.3, l2=l2, draws=4, n_inputs=6, n_test=60, rng=3)
+    rng = np.random.default_rng(3)
+    beta = rng.normal(size=(4, 6)) / np.sqrt(6)
+    X, X_new = rng.normal(size=(4, n, 6)), rng.normal(size=(4, 60, 6))
+    y = np.einsum("snd,sd->sn", X, beta) + 0.3 * rng.normal(size=(4, n))
+    W = rng.normal(size=(4, 6, max(widths))) / np.sqrt(6)
+    Phi, Phi_new, f_new = np.maximum(0, X @ W), np.maximum(0, X_new @ W), np.einsum("smd,sd->sm", X_new, beta)
+    for i, p in enumerate(widths):
+        w = min_norm_solve(Phi[..., :p], y, l2)
+        expected = np.mean((np.einsum("smp,sp->sm", Phi_new[..., :p], w) - f_new) ** 2, axis=1)
+        np.testing.assert_allclose(errors[i], expected, rtol=1e-8, err_msg=f"width {p}")
+
+
 def test_double_descent_checks_its_arguments():
     with pytest.raises(TypeError, match="widths must be a non-empty list of hidden-layer widths"):
         double_descent(10, [])
@@ -161,3 +179,5 @@ def test_double_descent_checks_its_arguments():
         double_descent(10.5, [5])
     with pytest.raises(ValueError, match="noise must be >= 0"):
         double_descent(10, [5], noise=-0.1)
+    with pytest.raises(ValueError, match="l2 must be >= 0"):
+        double_descent(10, [5], l2=-1.0)
