@@ -206,3 +206,42 @@ def test_panel_delay_redraws_once_for_a_quick_series_of_moves():
     for bad in (-1, 10, "0.1", True):
         with pytest.raises(ValueError, match="delay must be a number of seconds in"):
             make_panel(delay=bad)
+
+
+def test_panel_keeps_the_layout_of_its_first_render_and_sends_the_status_first():
+    """Issue 19: a constrained layout is computed at the first render only (then a placeholder engine keeps the
+    axes where they are), and each redraw sets the status line before the picture."""
+    from matplotlib.layout_engine import ConstrainedLayoutEngine, PlaceHolderLayoutEngine
+
+    figure = Figure(figsize=(4, 3), layout="constrained")
+    ax = figure.add_subplot()
+    (line,) = ax.plot([0, 1], [0, 1])
+    assert isinstance(figure.get_layout_engine(), ConstrainedLayoutEngine)
+
+    def update(top):
+        ax.set_ylim(0, top)
+        return f"top {top:g}"
+
+    panel = Panel(figure, {"top": value_slider([1, 10, 1000], 1)}, update, title="layout")
+    assert isinstance(figure.get_layout_engine(), PlaceHolderLayoutEngine)
+    position = ax.get_position().bounds
+    order = []
+    panel._status.observe(lambda change: order.append("status"), names="value")
+    panel.image.observe(lambda change: order.append("image"), names="value")
+    assert panel.set(top=1000) == "top 1000"
+    assert order == ["status", "image"]
+    assert ax.get_position().bounds == position  # not laid out again
+
+
+def test_digits_explorer_retrains_on_each_move():
+    from nnlib.widgets import digits_explorer, digits_split
+
+    X_train, y_train, X_val, y_val = digits_split()
+    assert X_train.shape == (1078, 64) and X_val.shape == (360, 64) and len(y_train) == 1078 and len(y_val) == 360
+    assert abs(X_train.mean()) < 1e-12  # standardised with the training images' statistics
+    small = (X_train[:200], y_train[:200], X_val[:100], y_val[:100])
+    panel = digits_explorer(small)
+    assert panel.title == "Digits: hidden units, epochs and L2" and list(panel.controls) == ["hidden", "epochs", "l2"]
+    status = panel.set(hidden=4, epochs=5)
+    assert status.startswith("4 hidden units, 5 epochs, L2 0: training accuracy ") and "of 100 wrong" in status
+    assert panel.set(hidden=8, epochs=5) != status  # retrained, with other numbers

@@ -1,11 +1,14 @@
-"""The classroom page: the playground served by Voila as a page of its own (no code cells), used in headless
-Chromium as a teacher would use it in class.
+"""The classroom pages, served by Voila as pages of their own (no code cells), used in headless Chromium as a
+teacher would use them in class: the playground (notebooks/classroom/playground.ipynb) and the digits explorer
+(notebooks/classroom/digits.ipynb).
 
-Voila is started as the README says (`voila notebooks/classroom/playground.ipynb`), on 127.0.0.1 and a free port,
-with its own Jupyter directories. The page must render the playground with no error and no code, its status line
-must appear; then the first slider ("epochs") gets a key press: the status line must change and show the new
-value, and the figure must redraw. The key-press-to-status time is reported, and a screenshot saved (the path is
-printed). Without Voila, Chromium or playwright the test skips with a one-line reason (fails with CI=true).
+One Voila serves the folder (`voila notebooks/classroom`, which lists both pages; the README also opens each one
+directly), on 127.0.0.1 and a free port, with its own Jupyter directories. Each page must render its panel with no
+error and no code, under its explanation, and its status line must appear; then its first slider ("epochs" for the
+playground, "units" for the digits) gets three key presses, right, left, right: each time the status line must
+change and show the new value, and the figure must redraw. The key-press-to-status times are reported, and a
+screenshot of each page saved (the paths are printed). Without Voila, Chromium or playwright the test skips with
+a one-line reason (fails with CI=true).
 """
 import os
 import signal
@@ -19,7 +22,10 @@ import pytest
 
 from test_widgets_in_lab import ARM, ROOT, chromium, free_port, missing, numbers_in, wait  # noqa: F401 (fixture)
 
-PAGE = ROOT / "notebooks" / "classroom" / "playground.ipynb"
+CLASSROOM = ROOT / "notebooks" / "classroom"
+# page: (a line of its explanation, the name its code imports: must not show)
+PAGES = {"playground.ipynb": ("The grok-nn playground", "import playground"),
+         "digits.ipynb": ("Inside a digit classifier", "import digits_explorer")}
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +38,7 @@ def voila(tmp_path_factory, chromium):  # noqa: F811 (the chromium fixture, impo
     env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(home / "runtime"), JUPYTER_CONFIG_DIR=str(home / "config"),
                JUPYTER_DATA_DIR=str(home / "data"), JUPYTER_PLATFORM_DIRS="1")
     port = free_port()
-    command = [sys.executable, "-m", "voila", "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1", str(PAGE)]
+    command = [sys.executable, "-m", "voila", "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1", str(CLASSROOM)]
     log = open(home / "voila.log", "w")
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                                start_new_session=True)
@@ -56,8 +62,10 @@ def voila(tmp_path_factory, chromium):  # noqa: F811 (the chromium fixture, impo
 
 
 @pytest.mark.browser
-def test_the_classroom_page_shows_the_playground_and_responds(voila, chromium, tmp_path_factory, request):  # noqa: F811
+@pytest.mark.parametrize("name", list(PAGES))
+def test_the_classroom_page_shows_its_panel_and_responds(name, voila, chromium, tmp_path_factory, request):  # noqa: F811
     sync_playwright, executable = chromium
+    explanation, code = PAGES[name]
     shots = tmp_path_factory.mktemp("classroom-screenshots")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(executable), headless=True,
@@ -66,14 +74,14 @@ def test_the_classroom_page_shows_the_playground_and_responds(voila, chromium, t
         errors = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         start = time.perf_counter()
-        page.goto(voila, timeout=120_000)
+        page.goto(f"{voila}voila/render/{name}", timeout=120_000)
         wait(page, "() => { const s = document.querySelector('.nnlib-panel .nnlib-status');"
-                   " return s !== null && s.textContent.trim().length > 0; }", 120, "the playground's status line")
+                   " return s !== null && s.textContent.trim().length > 0; }", 120, f"{name}: the panel's status line")
         opened = time.perf_counter() - start
         assert page.locator(".nnlib-panel").count() == 1
         assert page.get_by_text("Error displaying widget").count() == 0
-        assert "import playground" not in page.content(), "the page shows code"
-        assert page.get_by_text("The grok-nn playground").count() >= 1  # the explanation above it
+        assert code not in page.content(), "the page shows code"
+        assert page.get_by_text(explanation).count() >= 1  # the explanation above it
         panel = page.locator(".nnlib-panel")
         handle = panel.locator(".noUi-handle").first
         handle.scroll_into_view_if_needed()
@@ -92,12 +100,12 @@ def test_the_classroom_page_shows_the_playground_and_responds(voila, chromium, t
                  10, "the figure did not redraw")
             latencies.append(probe["statusAt"] - probe["keyAt"])
             key = "ArrowLeft" if key == "ArrowRight" else "ArrowRight"
-        shot = shots / "classroom-playground.png"
+        shot = shots / f"classroom-{name.removesuffix('.ipynb')}.png"
         page.screenshot(path=str(shot), full_page=True)
         assert not errors, errors
         browser.close()
     latencies.sort()
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     with request.config.pluginmanager.get_plugin("capturemanager").global_and_fixture_disabled():
-        reporter.write_line(f"\nclassroom page (Voila): opened in {opened:.1f} s; key press to new status, median "
+        reporter.write_line(f"\nclassroom page {name} (Voila): opened in {opened:.1f} s; key press to new status, median "
                             f"{latencies[1]:.0f} ms (max {latencies[-1]:.0f} ms); screenshot: {shot}")

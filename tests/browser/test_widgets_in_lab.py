@@ -134,7 +134,7 @@ def lab(tmp_path_factory, chromium):
             time.sleep(0.2)
         yield base, token, project / "notebooks"
     finally:
-        try:  # the server and every kernel it started share its process group
+        try:  # SIGTERM to its process group: the server shuts down the kernels it started (each in its own session)
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=20)
         except (ProcessLookupError, subprocess.TimeoutExpired):
