@@ -48,6 +48,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -427,7 +428,7 @@ class Run:
     while it ran or was tested, or why it failed."""
 
     def __init__(self, page, path):
-        self.page, self.path, self.errors, self.failure, self.id = page, path, [], None, None
+        self.page, self.path, self.errors, self.failure = page, path, [], None
         self.last = last_widget_cell(path)
         self.started, self.open_s, self.run_s = time.monotonic(), None, None
         self.id = page.evaluate(OPEN, path.name)
@@ -479,40 +480,43 @@ RUN_ALL = """([id, last]) => {
 @pytest.fixture(scope="session")
 def ran(lab, browser_context):
     """Every notebook with widgets, opened in a tab of one JupyterLab page, its committed outputs cleared and its
-    cells run down to its last panel (RUN_ALL), LANES notebooks at a time (one kernel per core), the longest first. The tabs stay open; each
-    test below brings its notebook to the front and checks and moves it while nothing else runs, so its key-press
-    timings are those of an otherwise idle machine. One page, loaded once, and notebooks run side by side, instead
-    of a page per notebook run in turn, is what keeps these tests quick."""
+    cells run down to its last panel (RUN_ALL), LANES notebooks at a time (one kernel per core), the longest
+    first. The tabs stay open; each test below brings its notebook to the front and checks and moves it while
+    nothing else runs, so its key-press timings are those of an otherwise idle machine. One page, loaded once,
+    and notebooks run side by side, instead of a page per notebook run in turn, is what keeps these tests quick.
+    Yields the page, each notebook's Run (`runs`), the load and run times, and `testing`, the Run under test."""
     base, token, _ = lab
-    page = browser_context.new_page()
-    running, runs = [], {}
-    # a page error belongs to the notebooks running then, or, later, to the one being tested (runs["testing"])
-    page.on("pageerror", lambda error: [run.errors.append(str(error)) for run in running or [runs.get("testing")] if run])
+    lab_page = SimpleNamespace(page=browser_context.new_page(), runs={}, running=[], testing=None)
+    page = lab_page.page
+    # a page error belongs to the notebooks running then, or, later, to the one being tested
+    page.on("pageerror", lambda error: [run.errors.append(str(error))
+                                        for run in lab_page.running or [lab_page.testing] if run])
     started = time.monotonic()
     page.goto(f"{base}/lab?reset&token={token}")
     wait(page, "() => !!window.jupyterapp && !!window.jupyterapp.shell", 60, "JupyterLab did not start")
     page.evaluate("async () => { await window.jupyterapp.restored; }")
-    runs["load_s"] = time.monotonic() - started
+    lab_page.load_s = time.monotonic() - started
     queue = sorted(WITH_WIDGETS, key=lambda path: path.name, reverse=True)  # the later notebooks run longest
     try:
-        while queue or running:
-            while queue and len(running) < LANES:
+        while queue or lab_page.running:
+            while queue and len(lab_page.running) < LANES:
                 path = queue.pop(0)
-                running.append(runs.setdefault(path, Run(page, path)))
-            running = [run for run in running if not run.advance()]
+                lab_page.runs[path] = Run(page, path)
+                lab_page.running.append(lab_page.runs[path])
+            lab_page.running = [run for run in lab_page.running if not run.advance()]
             time.sleep(0.05)
-        runs["page"], runs["all_ran_s"] = page, time.monotonic() - started
-        yield runs
+        lab_page.all_ran_s = time.monotonic() - started
+        yield lab_page
     finally:
         page.close()
 
 
 @pytest.mark.parametrize("path", WITH_WIDGETS, ids=[p.name for p in WITH_WIDGETS])
 def test_widgets_render_and_respond_in_jupyterlab(path, ran, screenshots, record):
-    run, page = ran[path], ran["page"]
+    run, page = ran.runs[path], ran.page
     if run.failure:
         raise AssertionError(run.failure)
-    ran["testing"] = run
+    ran.testing = run
     page.evaluate("(id) => window.jupyterapp.shell.activateById(id)", run.id)
     wait(page, "(id) => window.jupyterapp.shell.currentWidget.id === id", 10, f"{path.name}: its tab did not come to the front",
          arg=run.id)
@@ -570,5 +574,5 @@ def test_widgets_render_and_respond_in_jupyterlab(path, ran, screenshots, record
         panel.screenshot(path=str(shot), type="jpeg", quality=90)
         shots.append(shot)
     assert not run.errors, f"errors in the page: {run.errors}"
-    record(dict(notebook=path.name, open_s=run.open_s, run_s=run.run_s, load_s=ran["load_s"], all_ran_s=ran["all_ran_s"], panels=measured, frames_per_s=rates,
+    record(dict(notebook=path.name, open_s=run.open_s, run_s=run.run_s, load_s=ran.load_s, all_ran_s=ran.all_ran_s, panels=measured, frames_per_s=rates,
                 screenshots=shots))
