@@ -24,6 +24,11 @@ class Decomposition(NamedTuple):
     noise: float
     total: float
 
+    def __str__(self):
+        """Four significant digits each: what is stable to print (the full digits depend on the machine)."""
+        return (f"bias² {self.bias2:.4g} + variance {self.variance:.4g} + noise {self.noise:.4g} "
+                f"= total {self.total:.4g}")
+
 
 def bias_variance(predictions, f_true, noise=0.0):
     """The decomposition of the expected squared test error, from one model fitted on R training sets.

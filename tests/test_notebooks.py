@@ -173,3 +173,84 @@ def test_the_html_export_shows_every_panels_picture(tmp_path):
                 if WIDGET_VIEW in data and "image/png" in data:
                     assert data["image/png"][:200].replace("\n", "") in page.replace("\n", ""), path.name
         assert WIDGET_VIEW not in page  # a static page: no widget views that would need a kernel
+
+
+CLOCKS = {"perf_counter", "process_time", "monotonic", "time"}
+
+
+def timing_names(cells):
+    """Names whose value comes from a clock: functions of the notebook that call time.perf_counter() (or
+    process_time, ...) or such a function, and names assigned from expressions that call one or use such a name,
+    to a fixpoint. A name also assigned from clock-free expressions (a reused `start`) is left out: a guard with
+    no false alarms, not a proof."""
+    import ast
+
+    trees = []
+    for cell in cells:
+        try:
+            trees.append(ast.parse(source(cell)))
+        except SyntaxError:  # IPython magics: nothing to learn from this cell
+            continue
+    assignments = [node for tree in trees for node in ast.walk(tree)
+                   if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and node.value is not None]
+    functions = [node for tree in trees for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)]
+
+    def bound(target):  # the names an assignment target binds: x, (x, y), x[i] and x.a bind x
+        if isinstance(target, (ast.Tuple, ast.List)):
+            return set().union(*(bound(t) for t in target.elts))
+        while isinstance(target, (ast.Subscript, ast.Attribute, ast.Starred)):
+            target = target.value
+        return {target.id} if isinstance(target, ast.Name) else set()
+
+    def targets(node):
+        return set().union(*(bound(t) for t in (node.targets if isinstance(node, ast.Assign) else [node.target])))
+
+    clocked_functions, clocked = set(), set()
+
+    def empty(value):  # `timings = {}` starts a container that clocked values fill: it does not make it clean
+        return (isinstance(value, ast.Constant) or isinstance(value, (ast.Dict, ast.List, ast.Tuple, ast.Set))
+                and not getattr(value, "keys", None) and not getattr(value, "elts", None))
+
+    def uses_clock(node, names=()):
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.Call):
+                f = sub.func
+                if isinstance(f, ast.Attribute) and f.attr in CLOCKS and getattr(f.value, "id", "") == "time":
+                    return True
+                if isinstance(f, ast.Name) and f.id in clocked_functions:
+                    return True
+            if isinstance(sub, ast.Name) and sub.id in names:
+                return True
+        return False
+
+    while True:
+        before = (len(clocked_functions), len(clocked))
+        clocked_functions |= {f.name for f in functions if uses_clock(f)}
+        tainted = {name for node in assignments if uses_clock(node.value, clocked) for name in targets(node)}
+        clean = {name for node in assignments if not uses_clock(node.value, clocked) and not empty(node.value)
+                 for name in targets(node)}
+        clocked = tainted - clean
+        if (len(clocked_functions), len(clocked)) == before:
+            return clocked | clocked_functions, trees
+
+
+@pytest.mark.parametrize("path", NOTEBOOK_PATHS, ids=ids)
+def test_no_assert_depends_on_a_duration(path):
+    """A teacher's slower or busier machine must not fail a notebook: timings are printed, never asserted (the
+    claims about time are measured by benchmarks/notebook_timings.py)."""
+    import ast
+
+    clocked, trees = timing_names(code_cells(read_notebook(path)))
+    for tree in trees:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assert):
+                used = {n.id for n in ast.walk(node.test) if isinstance(n, ast.Name)} & clocked
+                assert not used, f"an assert depends on a duration ({', '.join(sorted(used))}): {ast.unparse(node)}"
+
+
+def test_the_duration_check_finds_a_timed_assert():
+    cells = [{"source": "import time\nstart = time.perf_counter()\nx = 1\nt = time.perf_counter() - start"},
+             {"source": "def best(run):\n    s = time.process_time()\n    run()\n    return time.process_time() - s"},
+             {"source": "ratio = best(f) / t\nassert ratio < 3\nassert x == 1"}]
+    clocked, _ = timing_names(cells)
+    assert {"t", "start", "best", "ratio"} <= clocked and "x" not in clocked

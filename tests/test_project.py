@@ -83,3 +83,41 @@ def test_ci_runs_the_browser_tests_and_a_missing_browser_fails_only_in_ci(monkey
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception, match="no Chromium at /x"):
         browser_tests.missing("no Chromium at /x")
+
+
+def perturb_tool():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("perturb", ROOT / "tools" / "perturb.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_lowest_environment_pins_every_lower_bound_of_pyproject():
+    pins = perturb_tool().lowest_pins()
+    requirements = [Requirement(r) for r in metadata.requires("grok-nn")]
+    bounds = {r.name: spec.version for r in requirements
+              if r.marker is None or r.marker.evaluate({"extra": "test"}) for spec in r.specifier if spec.operator == ">="}
+    assert sorted(pins) == sorted(f"{name}=={version}" for name, version in bounds.items())
+    assert "numpy==1.24" in pins and "pytest-xdist==3.0.2" in pins  # 3.0.2: the first 3.0 release on PyPI
+
+
+def test_the_perturbations_turn_off_only_what_an_older_machine_lacks():
+    perturb = perturb_tool()
+    assert perturb.CONTEXTS["haswell"]["openblas"] == "Haswell" and perturb.CONTEXTS["sandybridge"]["openblas"] == "Sandybridge"
+    assert set(perturb.NO_AVX512) < set(perturb.NO_AVX2) and "AVX2" in perturb.NO_AVX2 and "AVX" not in perturb.NO_AVX2
+    assert {perturb.CONTEXTS["haswell"]["threads"], perturb.CONTEXTS["sandybridge"]["threads"]} == {"all", "1"}
+
+
+def test_ci_runs_the_perturbations_after_the_main_suite_and_the_readme_names_the_proven_environments():
+    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    commands = [line.strip() for line in script.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    kernels, lowest = "python tools/perturb.py haswell sandybridge -- notebooks", "python tools/perturb.py lowest"
+    assert commands.index(kernels) > commands.index(setup_commands()[1]) and lowest in commands
+    teachers = README.split("\n## For teachers\n", 1)[1].split("\n## ", 1)[0]
+    assert "Haswell" in teachers and "Sandybridge" in teachers and "python tools/perturb.py" in teachers
+    for requirement in (Requirement(r) for r in metadata.requires("grok-nn")):
+        if requirement.marker is None:  # every runtime lower bound is named where the proven environments are
+            (spec,) = requirement.specifier
+            assert f"{requirement.name} {spec.version}" in teachers.replace("JupyterLab", "jupyterlab"), requirement
