@@ -165,7 +165,8 @@ def test_softmax_jacobian_and_jvp_match_finite_differences():
 
 
 def test_softmax_has_no_elementwise_derivative_and_needs_a_class_axis():
-    with pytest.raises(TypeError, match="softmax is not elementwise.*jvp"):
+    with pytest.raises(TypeError, match=r"^softmax is not elementwise \(each p_i depends on the whole row\): use "
+                                        r"jvp\(z, grad\) for backprop, or jacobian\(z\) for the matrix diag\(p\) - p p\^T$"):
         Softmax().derivative([1.0, 2.0])
     with pytest.raises(ValueError, match=r"z must have at least one class.*got shape \(\)"):
         Softmax()(3.0)
@@ -246,6 +247,14 @@ def test_float32_stays_float32_and_agrees_with_float64(name, act, alpha):
     assert isinstance(scalar, np.float32)
 
 
+@pytest.mark.parametrize("name", sorted(LIMITS))
+def test_the_plain_formulas_keep_float32_too(name):
+    """Dense.forward and backward call value and derivative directly, without the door's conversion."""
+    z = np.linspace(-3, 3, 12, dtype=np.float32)
+    act = get(name)
+    assert act.value(z).dtype == np.float32 and act.derivative(z).dtype == np.float32
+
+
 def test_softmax_keeps_float32():
     z = np.random.default_rng(9).normal(size=(3, 4)).astype(np.float32)
     softmax = Softmax()
@@ -267,6 +276,9 @@ def test_softmax_works_on_any_leading_shape():
     z = np.random.default_rng(10).normal(size=(2, 3, 4))
     p = Softmax()(z)
     assert p.shape == (2, 3, 4) and Softmax().jacobian(z).shape == (2, 3, 4, 4)
+    v = np.random.default_rng(11).normal(size=(2, 3, 4))
+    np.testing.assert_allclose(Softmax().jvp(z, v)[1, 2], Softmax().jvp(z[1, 2], v[1, 2]), rtol=1e-14)  # last axis
+    assert Softmax()(np.zeros((0, 3))).shape == (0, 3)  # an empty batch of rows
     np.testing.assert_allclose(p[1, 2], Softmax()(z[1, 2]), rtol=1e-15)
     assert Softmax()([1.0, 1.0]).tolist() == [0.5, 0.5]
 
@@ -325,6 +337,20 @@ def test_get_by_name_object_class_or_none():
     assert get(elu) is elu and get(Tanh) == Tanh() and get(None) == Identity()
 
 
+def test_the_base_classes_say_what_a_subclass_must_define():
+    from nnlib.losses import Loss
+    from nnlib.regularizers import Regularizer
+
+    for call, message in [(lambda: activations.Activation().value(np.zeros(1)), r"Activation must define value\(z\) and "
+                           r"derivative\(z\)"), (lambda: activations.Activation().derivative(np.zeros(1)), "Activation must"),
+                          (lambda: Regularizer().value(np.zeros(1)), r"Regularizer must define value\(W\) and gradient\(W\)"),
+                          (lambda: Regularizer().gradient(np.zeros(1)), "Regularizer must define"),
+                          (lambda: Loss().value(np.zeros((1, 1)), np.zeros((1, 1))), "Loss must define value, gradient and targets"),
+                          (lambda: Loss().gradient(np.zeros((1, 1)), np.zeros((1, 1))), "Loss must define value, gradient")]:
+        with pytest.raises(NotImplementedError, match="^" + message):
+            call()
+
+
 def test_get_unknown_name_lists_the_valid_ones():
     with pytest.raises(ValueError, match="unknown activation 'swish'; valid names: ") as info:
         get("swish")
@@ -333,3 +359,5 @@ def test_get_unknown_name_lists_the_valid_ones():
     for bad in (3, 1.5, ReLU().__call__, [ReLU()]):
         with pytest.raises(TypeError, match="activation must be a name such as 'relu', an Activation or None; got"):
             get(bad)
+    with pytest.raises(TypeError, match="^activation must be a name such as 'relu', an Activation or None; got int 3$"):
+        get(3)

@@ -70,6 +70,20 @@ def test_rank_deficient_columns_get_the_least_norm_split():
     np.testing.assert_allclose(min_norm_solve(A, 2 * x), [1.0, 1.0], atol=1e-12)
 
 
+@pytest.mark.parametrize("scale", [1e-12, 1e-8, 1.0, 1e8])
+def test_the_cutoff_is_relative_to_the_largest_singular_value(scale):
+    """A rank-1 A at any scale has the minimum-norm solution [1, 1] (a cutoff of rcond itself, not of rcond times the
+    largest singular value, keeps the rounding error's singular value at 1e8, giving some other split, and cuts
+    every singular value at 1e-12, giving [0, 0]); a singular value 1e-6 of the largest is kept at the default
+    rcond 1e-10 and cut at 1e-5, at every scale."""
+    x = np.linspace(0, 1, 6)
+    np.testing.assert_allclose(min_norm_solve(scale * np.column_stack([x, x]), scale * 2 * x), [1.0, 1.0], rtol=1e-9)
+    A, y = scale * np.array([[2.0, 0.0], [0.0, 2e-6], [0.0, 0.0]]), scale * np.array([2.0, 2e-6, 5.0])
+    np.testing.assert_allclose(min_norm_solve(A, y), [1.0, 1.0], rtol=1e-9)
+    np.testing.assert_allclose(min_norm_solve(A, y, rcond=1e-5), [1.0, 0.0], rtol=1e-12, atol=0)
+    np.testing.assert_allclose(min_norm_solve(A, y, rcond=0.99e-6), [1.0, 1.0], rtol=1e-9)  # 1e-6 > 0.99e-6 * s_max
+
+
 def test_ridge_is_the_penalised_normal_equations():
     rng = np.random.default_rng(3)
     A, y = rng.normal(size=(12, 20)), rng.normal(size=12)
@@ -96,6 +110,12 @@ def test_min_norm_solve_checks_its_arguments():
         min_norm_solve([[np.inf, 0.0]], [1.0])
     with pytest.raises(TypeError, match="y must hold real numbers"):
         min_norm_solve(np.ones((2, 2)), ["a", "b"])
+    with pytest.raises(ValueError, match="^rcond must be >= 0; got -1$"):
+        min_norm_solve(np.ones((2, 2)), np.ones(2), rcond=-1)
+
+
+def test_a_zero_matrix_has_the_zero_solution():
+    np.testing.assert_array_equal(min_norm_solve(np.zeros((3, 2)), [1.0, 2.0, 3.0]), [0.0, 0.0])
 
 
 # -- hinge features ---------------------------------------------------------------------------------------------
@@ -108,6 +128,12 @@ def test_hinge_features_are_one_x_and_the_kinks():
     assert hinge_features(np.zeros((5, 7)), 3).shape == (5, 7, 5) and hinge_features(x, 0).shape == (4, 2)
     with pytest.raises(ValueError, match="low must be < high; got 1 and 1"):
         hinge_features(x, 2, low=1, high=1)
+    for args, kwargs, error, message in [
+        ((["a"], 2), {}, TypeError, "^x must hold real numbers; got list"), ((x, -1), {}, ValueError, "^n_kinks must be >= 0"),
+        ((x, 2), {"low": "a"}, TypeError, "^low must be a real number"), ((x, 2), {"high": None}, TypeError, "^high must be"),
+    ]:
+        with pytest.raises(error, match=message):
+            hinge_features(*args, **kwargs)
 
 
 # -- double descent ---------------------------------------------------------------------------------------------
@@ -170,9 +196,19 @@ def test_every_route_to_the_readout_gives_min_norm_solves_w(l2):
         np.testing.assert_allclose(errors[i], expected, rtol=1e-8, err_msg=f"width {p}")
 
 
+def test_double_descent_defaults_are_its_documented_ones():
+    assert np.array_equal(double_descent(20, [5]), double_descent(20, [5], noise=0.3, l2=0.0, draws=10, n_inputs=10,
+                                                                  n_test=200, rng=0))
+
+
 def test_double_descent_checks_its_arguments():
-    with pytest.raises(TypeError, match="widths must be a non-empty list of hidden-layer widths"):
-        double_descent(10, [])
+    for widths in ([], "20", 20):
+        with pytest.raises(TypeError, match="^widths must be a non-empty list of hidden-layer widths; got"):
+            double_descent(10, widths)
+    for kwargs, message in [({"n_inputs": 0}, "^n_inputs must be >= 1"), ({"n_test": 0}, "^n_test must be >= 1"),
+                            ({"draws": 0}, "^draws must be >= 1; got 0$")]:
+        with pytest.raises(ValueError, match=message):
+            double_descent(10, [5], **kwargs)
     with pytest.raises(ValueError, match=r"widths\[1\] must be >= 1"):
         double_descent(10, [5, 0])
     with pytest.raises(TypeError, match="n_train must be an integer"):

@@ -65,11 +65,17 @@ def test_every_library_file_is_generated():
         assert path.read_text(encoding="utf-8").startswith(export.GENERATED_MARK), f"{path.name} is hand-written"
 
 
+@pytest.fixture(scope="module")
+def symbol_sources():
+    """{"module.Symbol" or "module.Class.method": the notebook that defines it}, read from the notebooks once."""
+    return export.symbol_sources(ROOT)
+
+
 @pytest.mark.parametrize("path", LIBRARY, ids=[p.stem for p in LIBRARY])
-def test_public_symbols_have_docstrings_that_name_their_notebook(path):
+def test_public_symbols_have_docstrings_that_name_their_notebook(path, symbol_sources):
     module = importlib.import_module(f"nnlib.{path.stem}")
     assert module.__doc__ and module.__doc__.strip(), "module docstring missing"
-    sources = export.symbol_sources(ROOT)
+    sources = symbol_sources
     checked = 0
     for name in module.__all__:
         value = getattr(module, name)

@@ -67,10 +67,26 @@ def test_check_gradients_takes_a_model_with_layers():
 
     layers, X, y, loss = away_from_kinks(2, "tanh", "mse", seed=9)
     assert check_gradients(Model(layers), X, y, loss).keys() == {"layers[0].W", "layers[0].b", "layers[1].W", "layers[1].b"}
-    with pytest.raises(TypeError, match="network must be a non-empty list of layers or a model with .layers"):
+    with pytest.raises(TypeError, match=r"^network must be a non-empty list of layers or a model with \.layers; got list \[\]$"):
         check_gradients([], X, y, loss)
+    with pytest.raises(ValueError, match=r"^X must be a 2-D array \(n_samples, n_features\); got shape \(3,\)$"):
+        check_gradients(layers, X[0], y, loss)
     with pytest.raises(ValueError, match="unknown loss 'l1'"):
         check_gradients(layers, X, y, "l1")
+
+
+def test_check_gradients_uses_the_step_it_is_given():
+    """A large h leaves the O(h^2) truncation error of central differences in the result; the default does not."""
+    layers, X, y, loss = away_from_kinks(2, "tanh", "mse", seed=9)
+    assert max(check_gradients(layers, X, y, loss).values()) < 1e-7
+    assert max(check_gradients(layers, X, y, loss, h=0.3).values()) > 1e-4
+
+
+def test_numerical_gradient_is_float64_for_a_float32_x():
+    x = np.array([0.5, -1.0], np.float32)
+    grad = numerical_gradient(lambda v: float((v.astype(np.float64) ** 2).sum()), x, h=1e-2)
+    assert grad.dtype == np.float64
+    np.testing.assert_allclose(grad, [1.0, -2.0], rtol=1e-5)
 
 
 def test_numerical_gradient_of_known_functions_restores_x():
@@ -79,11 +95,11 @@ def test_numerical_gradient_of_known_functions_restores_x():
     np.testing.assert_allclose(numerical_gradient(lambda v: (v**2).sum(), x), 2 * before, rtol=1e-9)
     np.testing.assert_allclose(numerical_gradient(lambda v: np.sin(v).sum(), x), np.cos(before), rtol=1e-9)
     assert np.array_equal(x, before)
-    with pytest.raises(TypeError, match="x must be a float numpy array"):
+    with pytest.raises(TypeError, match=r"^x must be a float numpy array \(it is perturbed in place\); got list \[1\.0, 2\.0\]$"):
         numerical_gradient(lambda v: 0.0, [1.0, 2.0])
     with pytest.raises(TypeError, match="x must be a float numpy array"):
         numerical_gradient(lambda v: 0.0, np.array([1, 2]))
-    with pytest.raises(TypeError, match="f must be a function"):
+    with pytest.raises(TypeError, match="^f must be a function of x returning a number; got int 3$"):
         numerical_gradient(3, x)
     with pytest.raises(ValueError, match="h must be > 0"):
         numerical_gradient(lambda v: 0.0, x, h=0)
@@ -93,5 +109,7 @@ def test_relative_error_scales_by_the_larger_gradient():
     assert relative_error(np.zeros(3), np.zeros(3)) == 0.0
     assert relative_error([1.0, 0.0], [1.0, 1e-9]) == pytest.approx(1e-9)
     assert relative_error([2.0, 1.0], [1.0, 1.0]) == pytest.approx(0.5)
+    assert relative_error([2e-3, 0.0], [1e-3, 0.0]) == pytest.approx(0.5)  # relative at any scale, not absolute
+    assert relative_error(np.zeros((0, 3)), np.zeros((0, 3))) == 0.0
     with pytest.raises(ValueError, match=r"one shape; got \(2,\) and \(3,\)"):
         relative_error(np.ones(2), np.ones(3))

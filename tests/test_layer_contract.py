@@ -110,12 +110,27 @@ def test_the_fused_output_gradient_is_exact_where_p_is_0_or_1():
     assert type(out.activation).__name__ == "Sigmoid"  # the activation is back after the step
 
 
+@pytest.mark.parametrize("loss, from_logits", [("binary_crossentropy", False), (BinaryCrossEntropy(from_logits=True), True)])
+def test_fit_takes_its_first_step_from_p_minus_y_where_p_is_0_or_1(loss, from_logits):
+    """fit decides the fusion itself: a sigmoid output with cross-entropy on probabilities, or logits, step by
+    (p - y)/N exactly, even where the chained gradient is lost to the clip."""
+    out = Dense(1, "sigmoid" if not from_logits else None, input_dim=1, rng=0)
+    model = Sequential([out]).compile(SGD(1.0), loss)
+    model.set_weights([np.array([[100.0]]), np.array([0.0])])  # z = 100 x: p is 1.0 exactly, or below 1e-20
+    X, y = np.array([[1.0], [-1.0], [0.5], [-0.5]]), np.array([0.0, 1.0, 0.0, 1.0])  # all four confidently wrong
+    p = 1 / (1 + np.exp(-100 * X[:, 0]))
+    model.fit(X, y, epochs=1, batch_size=None, shuffle=False, verbose=0)
+    assert out.params["W"][0, 0] == pytest.approx(100.0 - (X[:, 0] * (p - y)).sum() / 4, rel=1e-12)
+    assert type(out.activation).__name__ == ("Sigmoid" if not from_logits else "Identity")
+
+
 def test_what_breaks_the_contract_is_refused_when_the_layer_is_added_or_built():
     class NoInit(Layer):
         def __init__(self):
             pass  # forgot super().__init__()
 
-    with pytest.raises(TypeError, match=r"does not follow the Layer contract: its __init__ must call super\(\).__init__\(\)"):
+    with pytest.raises(TypeError, match=r"^NoInit .* does not follow the Layer contract: its __init__ must call "
+                                        r"super\(\).__init__\(\)$"):
         Sequential([NoInit()])
 
     class BadWidth(Scale):
@@ -132,7 +147,8 @@ def test_what_breaks_the_contract_is_refused_when_the_layer_is_added_or_built():
             self.params["s"] = self.params["s"].astype(np.float64)
             return width
 
-    with pytest.raises(TypeError, match=r"layers\[0\].params\['s'\] must be an array of the model's dtype float32"):
+    with pytest.raises(TypeError, match=r"^layers\[0\].params\['s'\] must be an array of the model's dtype float32 \(create "
+                                        r"it with dtype=self.dtype in build\); got an array of shape \(3,\) and dtype float64$"):
         Sequential([Float64Only()], dtype="float32").predict(np.ones((2, 3)))
     with pytest.raises(TypeError, match="layers must be Layer objects such as Dense"):
         Sequential([lambda x: x])

@@ -93,6 +93,31 @@ def test_dense_refuses_bad_inputs_and_arguments_early():
         Dense(2, dtype=np.int32)
     with pytest.raises(ValueError, match="input_dim must be >= 1"):
         Dense(2, input_dim=0)
+    with pytest.raises(ValueError, match="^bias_init: unknown initialiser 'one'; valid names: glorot_uniform"):
+        Dense(2, bias_init="one")
+    with pytest.raises(TypeError, match="^dtype must be float32 or float64; got str 'int8'$"):
+        Dense(2, dtype="int8")
+    with pytest.raises(TypeError, match="^name must be a str or None; got int 3$"):
+        Dense(2, name=3)
+
+
+def test_a_layers_default_name_is_its_class_name_in_lower_case_and_messages_use_it():
+    assert Layer().name == "layer" and Dense(3).name == "dense(3)" and Dense(3, name="out").name == "out"
+    with pytest.raises(ValueError, match=r"^layer: x must be a 2-D array \(n_samples, n_features\); got shape \(3,\)$"):
+        Layer()(np.ones(3))
+
+
+def test_the_door_passes_an_empty_batch_through():
+    assert Dense(3, input_dim=2, rng=0)(np.ones((0, 2))).shape == (0, 3)
+
+
+def test_a_random_bias_initialiser_draws_from_the_layers_generator_after_w():
+    layer = Dense(3, input_dim=2, bias_init="he_uniform", rng=4)
+    rng = np.random.default_rng(4)
+    W = rng.uniform(-math.sqrt(6 / 5), math.sqrt(6 / 5), size=(2, 3))
+    b = rng.uniform(-math.sqrt(6 / 3), math.sqrt(6 / 3), size=3)  # a bias (n,) counts n as its fan-in
+    np.testing.assert_array_equal(layer.params["W"], W)
+    np.testing.assert_array_equal(layer.params["b"], b)
 
 
 def test_dense_is_reproducible_from_a_seed_and_honours_float32():
@@ -119,6 +144,8 @@ def test_layer_interface_requires_forward_and_backward():
     with pytest.raises(NotImplementedError, match="Layer must define backward"):
         Layer().backward(np.ones((1, 1)))
     assert Layer().n_params == 0
+    layer = Layer()  # a layer with no params: the default build keeps the width
+    assert not layer.built and layer.build(4) == 4 and layer.input_dim == 4 and layer.built
 
 
 # -- Dense backward (notebook 06) ----------------------------------------------------------------------------
@@ -149,6 +176,14 @@ def test_forward_and_backward_are_the_plain_formulas_behind_the_door():
     assert np.isnan(layer.forward(np.full((1, 3), np.nan))).all()  # the formula does not look
     with pytest.raises(ValueError, match="must be finite"):
         layer(np.full((1, 3), np.nan))  # the door does
+
+
+def test_backward_returns_none_when_the_input_needs_no_gradient():
+    layer = Dense(2, "tanh", input_dim=3, rng=0)
+    layer(np.ones((4, 3)))
+    assert layer.backward(np.ones((4, 2))).shape == (4, 3)
+    layer.needs_input_grad = False  # as Sequential sets it on its first layer: the data needs no gradient
+    assert layer.backward(np.ones((4, 2))) is None and layer.grads["W"].shape == (3, 2)
 
 
 def test_backward_keeps_float32():

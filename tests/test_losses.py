@@ -113,7 +113,20 @@ def test_labels_of_shape_n_are_accepted_for_a_single_output_column():
     (lambda: MeanSquaredError()([[1.0, 2.0]], [[1.0]]), ValueError, r"y_true must have the shape of y_pred \(1, 2\); got shape \(1, 1\)"),
     (lambda: MeanSquaredError()(np.array([[np.nan]]), [[1.0]]), ValueError, "y_pred must be finite; got nan"),
     (lambda: MeanSquaredError()([[1.0]], [[np.inf]]), ValueError, "y_true must be finite; got inf"),
-    (lambda: MeanSquaredError()(1.0, 1.0), ValueError, "y_pred must have one row per sample"),
+    (lambda: MeanSquaredError()(1.0, 1.0), ValueError, r"^y_pred must have one row per sample \(n_samples, \.\.\.\); got a "
+                                                       r"single number$"),
+    (lambda: MeanSquaredError()([[1.0, 2.0], [3.0, 4.0]], [1.0, 2.0]), ValueError,
+     r"^y_true must have the shape of y_pred \(2, 2\); got shape \(2,\)$"),  # (n,) only stands for (n, 1)
+    (lambda: BinaryCrossEntropy()([[0.0], [1.5]], [[0.0], [1.0]]), ValueError, r"in \[0, 1\]; got 1.5 \(for raw"),
+    (lambda: BinaryCrossEntropy()([[-0.5], [0.7]], [[0.0], [1.0]]), ValueError, r"in \[0, 1\]; got -0.5 \(for raw"),
+    (lambda: BinaryCrossEntropy()([[0.5], [0.5]], [[0.0], [2.0]]), ValueError, r"^y_true must hold labels in \[0, 1\]; got 2$"),
+    (lambda: BinaryCrossEntropy()([[0.5], [0.5]], [[-1.0], [0.5]]), ValueError, r"^y_true must hold labels in \[0, 1\]; got -1$"),
+    (lambda: BinaryCrossEntropy(eps=0), ValueError, "^eps must be > 0; got 0$"),
+    (lambda: BinaryCrossEntropy(eps=0.5), ValueError, "^eps must be < 0.5; got 0.5$"),
+    (lambda: CategoricalCrossEntropy()([[0.5, 0.5]], [[[1.0, 0.0]]]), ValueError,
+     r"^y_true must be a 1-D or 2-D array \(n_samples,\) of class labels or \(n_samples, n_classes\); got shape \(1, 1, 2\)$"),
+    (lambda: CategoricalCrossEntropy()([[0.5, 0.5]] * 2, [[1.0, 0.0], [-0.5, 1.5]]), ValueError,
+     "^y_true rows must be non-negative and sum to 1 \\(one-hot\\); row 1 sums to 1$"),
     (lambda: BinaryCrossEntropy()([[1.5]], [[1.0]]), ValueError, r"y_pred must hold probabilities in \[0, 1\]; got 1.5 \(for raw outputs, use from_logits=True\)"),
     (lambda: BinaryCrossEntropy()([[0.5]], [[2.0]]), ValueError, r"y_true must hold labels in \[0, 1\]; got 2"),
     (lambda: BinaryCrossEntropy()([["a"]], [[1.0]]), TypeError, "y_pred must hold real numbers"),
@@ -140,6 +153,19 @@ def test_float32_gradients_stay_float32():
     probabilities = np.full((2, 3), 1 / 3, np.float32)
     labels = CategoricalCrossEntropy().targets([0, 2], probabilities.shape, np.float32)
     assert labels.dtype == np.float32 and CategoricalCrossEntropy().gradient(probabilities, labels).dtype == np.float32
+
+
+def test_targets_take_the_predictions_dtype():
+    for loss, y in ((MeanSquaredError(), [[0.5], [2.0]]), (BinaryCrossEntropy(), [[0.0], [1.0]]),
+                    (CategoricalCrossEntropy(), [[0.25, 0.75], [1.0, 0.0]])):
+        assert loss.targets(np.array(y), (2, len(y[0])), np.float32).dtype == np.float32, repr(loss)
+
+
+def test_the_fused_gradient_is_used_for_probabilities_through_their_own_output_activation_only():
+    assert BinaryCrossEntropy().fuses(Sigmoid()) and CategoricalCrossEntropy().fuses(Softmax())
+    assert not BinaryCrossEntropy(from_logits=True).fuses(Sigmoid())  # logits: the gradient is already p - y
+    assert not BinaryCrossEntropy().fuses(None) and not CategoricalCrossEntropy().fuses(Sigmoid())
+    assert not MeanSquaredError().fuses(Sigmoid())
 
 
 def test_registry_uses_keras_names():

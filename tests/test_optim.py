@@ -53,23 +53,23 @@ def reference(kind, hp):
     return np.array(out).T  # (5 steps, 3 coordinates)
 
 
-CASES = [
-    ("sgd", SGD(lr=0.1), dict(lr=0.1)),
-    ("sgd", SGD(lr=0.1, momentum=0.9), dict(lr=0.1, momentum=0.9)),
-    ("sgd", SGD(lr=0.1, momentum=0.9, nesterov=True), dict(lr=0.1, momentum=0.9, nesterov=True)),
-    ("sgd", SGD(lr=0.05, momentum=0.5, weight_decay=0.1), dict(lr=0.05, momentum=0.5, weight_decay=0.1)),
-    ("adagrad", AdaGrad(lr=0.1), dict(lr=0.1, eps=1e-10)),
-    ("rmsprop", RMSProp(lr=0.01), dict(lr=0.01, rho=0.99, eps=1e-8)),
-    ("rmsprop", RMSProp(lr=0.01, rho=0.9, momentum=0.8), dict(lr=0.01, rho=0.9, eps=1e-8, momentum=0.8)),
-    ("adam", Adam(lr=0.1), dict(lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8)),
-    ("adam", Adam(lr=0.1, beta1=0.5, beta2=0.9, weight_decay=0.2), dict(lr=0.1, beta1=0.5, beta2=0.9, eps=1e-8, weight_decay=0.2)),
-    ("adamw", AdamW(lr=0.1), dict(lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01)),
+CASES = [  # (kind, a function making a fresh optimizer, its hyper-parameters): no state shared between runs
+    ("sgd", lambda: SGD(lr=0.1), dict(lr=0.1)),
+    ("sgd", lambda: SGD(lr=0.1, momentum=0.9), dict(lr=0.1, momentum=0.9)),
+    ("sgd", lambda: SGD(lr=0.1, momentum=0.9, nesterov=True), dict(lr=0.1, momentum=0.9, nesterov=True)),
+    ("sgd", lambda: SGD(lr=0.05, momentum=0.5, weight_decay=0.1), dict(lr=0.05, momentum=0.5, weight_decay=0.1)),
+    ("adagrad", lambda: AdaGrad(lr=0.1), dict(lr=0.1, eps=1e-10)),
+    ("rmsprop", lambda: RMSProp(lr=0.01), dict(lr=0.01, rho=0.99, eps=1e-8)),
+    ("rmsprop", lambda: RMSProp(lr=0.01, rho=0.9, momentum=0.8), dict(lr=0.01, rho=0.9, eps=1e-8, momentum=0.8)),
+    ("adam", lambda: Adam(lr=0.1), dict(lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8)),
+    ("adam", lambda: Adam(lr=0.1, beta1=0.5, beta2=0.9, weight_decay=0.2), dict(lr=0.1, beta1=0.5, beta2=0.9, eps=1e-8, weight_decay=0.2)),
+    ("adamw", lambda: AdamW(lr=0.1), dict(lr=0.1, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01)),
 ]
 
 
-@pytest.mark.parametrize("kind, optimizer, hp", CASES, ids=[repr(c[1]) for c in CASES])
-def test_first_five_steps_match_the_rules_computed_by_hand(kind, optimizer, hp):
-    p = np.array(P0)
+@pytest.mark.parametrize("kind, make, hp", CASES, ids=[repr(c[1]()) for c in CASES])
+def test_first_five_steps_match_the_rules_computed_by_hand(kind, make, hp):
+    p, optimizer = np.array(P0), make()
     steps = []
     for g in GRADIENTS:
         optimizer.step([p], [np.array(g)])
@@ -82,13 +82,55 @@ def test_defaults_are_pytorchs():
     assert (AdaGrad().lr, AdaGrad().eps) == (0.01, 1e-10)
     assert (RMSProp().lr, RMSProp().rho, RMSProp().eps, RMSProp().momentum) == (0.01, 0.99, 1e-8, 0.0)
     assert (Adam().lr, Adam().beta1, Adam().beta2, Adam().eps, Adam().weight_decay) == (0.001, 0.9, 0.999, 1e-8, 0.0)
-    assert AdamW().weight_decay == 0.01
+    assert (AdamW().lr, AdamW().beta1, AdamW().beta2, AdamW().eps, AdamW().weight_decay) == (0.001, 0.9, 0.999, 1e-8,
+                                                                                             0.01)
+    assert StepDecay(5).gamma == 0.1 and CosineDecay(5).lr_min == 0.0  # PyTorch's StepLR and CosineAnnealingLR
+
+
+def test_each_optimizers_state_has_its_documented_names():
+    """The names are those of state_dict() and of a saved model's file."""
+    names = {}
+    for optimizer in (SGD(0.1, momentum=0.5), AdaGrad(), RMSProp(momentum=0.5), Adam(), AdamW()):
+        optimizer.step([np.ones(2)], [np.ones(2)])
+        names[type(optimizer).__name__] = set(optimizer.state[0])
+    assert names == {"SGD": {"velocity"}, "AdaGrad": {"sum_of_squares"}, "RMSProp": {"square_average", "momentum_buffer"},
+                     "Adam": {"step", "m", "v"}, "AdamW": {"step", "m", "v"}}
 
 
 def test_adams_first_step_is_lr_times_the_sign():
     p = np.zeros(3)
     Adam(lr=0.01).step([p], [np.array([1e-3, -7.0, 300.0])])
     np.testing.assert_allclose(p, [-0.01, 0.01, -0.01], rtol=1e-4)
+
+
+# The first step of each weight decay, by hand from torch.optim's documented rules, with lr != 1 (so that a decay
+# applied without the learning rate differs) and a p and g for which a decay of the wrong sign, or of the other
+# kind, moves at least one coordinate the other way. At step 1, m_hat = g and v_hat = g^2: Adam's step is
+# lr * g / (|g| + eps), the sign of g times lr.
+P_DECAY, G_DECAY = [2.0, -1.0, 0.5], [0.1, 0.3, -2.0]
+
+
+def test_adams_weight_decay_is_added_to_the_gradient_before_the_adaptive_step():
+    p = np.array(P_DECAY)
+    Adam(lr=0.5, weight_decay=0.2).step([p], [np.array(G_DECAY)])
+    g = np.array([0.1 + 0.2 * 2.0, 0.3 + 0.2 * -1.0, -2.0 + 0.2 * 0.5])  # g + weight_decay * p = [0.5, 0.1, -1.9]
+    np.testing.assert_allclose(p, np.array(P_DECAY) - 0.5 * g / (np.abs(g) + 1e-8), rtol=1e-12, atol=0)
+    np.testing.assert_allclose(p, [1.5, -1.5, 1.0], rtol=0, atol=1e-7)
+
+
+def test_adamws_weight_decay_shrinks_p_by_lr_times_weight_decay_then_steps():
+    p = np.array(P_DECAY)
+    AdamW(lr=0.5, weight_decay=0.1).step([p], [np.array(G_DECAY)])
+    g = np.array(G_DECAY)  # decoupled: the gradient is left alone
+    np.testing.assert_allclose(p, np.array(P_DECAY) * (1 - 0.5 * 0.1) - 0.5 * g / (np.abs(g) + 1e-8), rtol=1e-12)
+    np.testing.assert_allclose(p, [1.9 - 0.5, -0.95 - 0.5, 0.475 + 0.5], rtol=0, atol=1e-7)
+
+
+def test_sgds_weight_decay_is_added_to_the_gradient():
+    p = np.array(P_DECAY)
+    SGD(lr=0.5, weight_decay=0.2).step([p], [np.array(G_DECAY)])
+    np.testing.assert_allclose(p, [2.0 - 0.5 * (0.1 + 0.4), -1.0 - 0.5 * (0.3 - 0.2), 0.5 - 0.5 * (-2.0 + 0.1)],
+                               rtol=1e-15)
 
 
 @pytest.mark.parametrize("make, tolerance", [
@@ -141,10 +183,23 @@ def test_state_dict_round_trip_resumes_identically(make):
     assert np.array_equal(p, q)
 
 
+def test_load_state_dict_copies_the_arrays_it_is_given():
+    source = Adam(0.1)
+    source.step([np.ones(1)], [np.ones(1)])
+    saved = source.state_dict()
+    m, v = saved["state"][0]["m"].copy(), saved["state"][0]["v"].copy()
+    optimizer = Adam()
+    optimizer.load_state_dict(saved)
+    optimizer.step([np.ones(1)], [np.full(1, 3.0)])  # steps the loaded state, not the arrays of saved
+    assert np.array_equal(saved["state"][0]["m"], m) and np.array_equal(saved["state"][0]["v"], v)
+    assert optimizer.state[0]["step"] == 2 and optimizer.lr == 0.1 and not np.array_equal(optimizer.state[0]["m"], m)
+
+
 def test_load_state_dict_checks_its_input():
     with pytest.raises(ValueError, match="this is a SGD; the state_dict comes from a Adam"):
         SGD().load_state_dict(Adam().state_dict())
-    with pytest.raises(ValueError, match="state_dict must be a dict made by state_dict()"):
+    with pytest.raises(ValueError, match=r"^state_dict must be a dict made by state_dict\(\): keys optimizer, "
+                                         r"hyperparameters, state$"):
         SGD().load_state_dict({"lr": 0.1})
     bad = Adam().state_dict()
     bad["hyperparameters"]["beta1"] = 1.5
@@ -163,6 +218,13 @@ def test_load_state_dict_checks_its_input():
     (lambda: SGD(0.1, weight_decay=-1), ValueError, "weight_decay must be >= 0"),
     (lambda: AdaGrad(eps=0), ValueError, "eps must be > 0"),
     (lambda: RMSProp(rho=1), ValueError, r"rho must be in \[0, 1\)"),
+    (lambda: RMSProp(eps=0), ValueError, "^eps must be > 0; got 0$"),
+    (lambda: RMSProp(momentum=1.5), ValueError, r"^momentum must be in \[0, 1\); got 1.5$"),
+    (lambda: Adam(eps=-1e-8), ValueError, "^eps must be > 0; got -1e-08$"),
+    (lambda: StepDecay(2, gamma=0), ValueError, "^gamma must be > 0; got 0$"),
+    (lambda: CosineDecay(0), ValueError, "^T must be >= 1; got 0$"),
+    (lambda: SGD(0.1, momentum=0.9, nesterov="yes"), TypeError, "^nesterov must be True or False; got str 'yes'$"),
+    (lambda: SGD(0.1, nesterov=True), ValueError, r"^nesterov=True needs a momentum > 0 \(as in PyTorch\)$"),
     (lambda: Adam(beta1=1), ValueError, r"beta1 must be in \[0, 1\)"),
     (lambda: Adam(beta2=float("nan")), ValueError, "beta2 must be finite"),
     (lambda: AdamW(weight_decay=-0.1), ValueError, "weight_decay must be >= 0"),
@@ -180,6 +242,11 @@ def test_bad_hyperparameters_raise(call, error, message):
     ([np.ones(2)], [np.ones(3)], ValueError, r"grads\[0\] must have the shape of params\[0\] \(2,\); got \(3,\)"),
     ([np.ones(2, int)], [np.ones(2)], TypeError, r"params\[0\] must be a float numpy array"),
     (np.ones(2), np.ones(2), TypeError, "params and grads must be lists of arrays"),
+    ([np.ones(2)], np.ones(2), TypeError, r"^params and grads must be lists of arrays; got list \[array\(\[1\., 1\.\]\)\] "
+                                          r"and an array of shape \(2,\) and dtype float64$"),
+    (np.ones(2), [np.ones(2)], TypeError, r"^params and grads must be lists of arrays; got an array of shape \(2,\)"),
+    ([[1.0, 2.0]], [np.ones(2)], TypeError, r"^params\[0\] must be a float numpy array \(updated in place\); got list "
+                                            r"\[1\.0, 2\.0\]$"),
 ])
 def test_the_door_checks_the_arguments_of_step(params, grads, error, message):
     with pytest.raises(error, match=message):
@@ -196,6 +263,12 @@ def test_calling_an_optimizer_checks_then_steps_and_step_itself_does_not_check()
     r = np.array([1.0, 2.0])
     SGD(0.5).step([r], [np.array([np.nan, 0.0])])  # the plain rule computes what it is given
     assert np.isnan(r[0]) and r[1] == 2.0
+
+
+def test_float32_params_keep_float32_state_from_float64_gradients():
+    p, optimizer = np.ones(3, np.float32), SGD(0.1, momentum=0.9)
+    optimizer.step([p], [np.full(3, 0.5)])  # the velocity takes the param's dtype, not the gradient's
+    assert p.dtype == optimizer.state[0]["velocity"].dtype == np.float32
 
 
 def test_float32_stays_float32_with_state():
@@ -227,7 +300,7 @@ def test_names_and_interface():
     assert get(adam) is adam and repr(SGD(0.05)) == "SGD(lr=0.05, momentum=0.0, nesterov=False, weight_decay=0.0)"
     with pytest.raises(ValueError, match="unknown optimizer 'lbfgs'; valid names: sgd, momentum"):
         get("lbfgs")
-    with pytest.raises(TypeError, match="optimizer must be a name such as 'sgd' or an Optimizer"):
+    with pytest.raises(TypeError, match="^optimizer must be a name such as 'sgd' or an Optimizer; got float 0.1$"):
         get(0.1)
     with pytest.raises(NotImplementedError, match=r"Optimizer must define update\(param, grad, state\)"):
         Optimizer(0.1).step([np.ones(1)], [np.ones(1)])

@@ -258,11 +258,10 @@ def test_code_reproduces_after_play():
 
     async def play_a_little():
         p.play()
-        while len(p.history.epoch) < 20 + 3 * Playground.epochs_per_frame:
-            await asyncio.sleep(0.01)
+        await until(lambda: len(p.history.epoch) >= 20 + 3 * Playground.epochs_per_frame, "three frames")
         p.pause()
 
-    asyncio.run(asyncio.wait_for(play_a_little(), timeout=10))
+    on_a_loop(play_a_little)
     played = len(p.history.epoch)
     assert played >= 35 and (played - 20) % Playground.epochs_per_frame == 0
     assert f"epochs={played}," in p.code()
@@ -428,6 +427,8 @@ def test_save_to_a_bad_path_gives_a_message(tmp_path, name, why):
 
 
 # ---- play, pause, step ---------------------------------------------------------------------------------------
+# Frames come from the event loop, as fast as the machine allows: a test waits for the state it needs (polling, with
+# a generous overall timeout), never for a fixed time after which something must have happened.
 
 def on_a_loop(coroutine):
     """asyncio.run(coroutine) with every warning recorded and every exception the loop's callbacks raise kept."""
@@ -445,6 +446,22 @@ def on_a_loop(coroutine):
     return result
 
 
+async def until(condition, what, timeout=30.0):
+    """Let the event loop run until condition() holds; fail naming `what` if it does not within timeout seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"{what}: not reached within {timeout:g} s")
+        await asyncio.sleep(0.01)
+
+
+async def frames_due():
+    """Let every frame already scheduled run: a frame waits at most frame_time, and the loop runs timers in the order
+    they fall due, so any frame due before this sleep ends has run by then, however slow the machine."""
+    await asyncio.sleep(4 * Playground.frame_time)
+
+
 def test_play_trains_until_pause():
     p = playground(epochs=20)
     frames = []
@@ -452,15 +469,17 @@ def test_play_trains_until_pause():
 
     async def session():
         p.play()
-        p.play()  # a second press while playing starts no second stream of frames
-        await asyncio.sleep(0.5)
+        p.play()  # a second press while playing starts no second stream of frames:
+        await asyncio.sleep(0)  # the first frame (scheduled with call_soon) has run, and only one
+        assert len(p.history.epoch) == 20 + Playground.epochs_per_frame
+        await until(lambda: len(p.history.epoch) >= 20 + 3 * Playground.epochs_per_frame, "three frames")
         p.pause()
         paused = len(p.history.epoch), p.image.value, p.status
-        await asyncio.sleep(0.3)
+        await frames_due()
         return paused
 
     (epochs, image, status) = on_a_loop(session)
-    assert epochs > 20 and (epochs - 20) % Playground.epochs_per_frame == 0
+    assert epochs >= 35 and (epochs - 20) % Playground.epochs_per_frame == 0
     assert len(p.history.epoch) == epochs and p.image.value == image and p.status == status  # nothing after pause
     healthy(p, status)
     assert status.startswith(f"epoch {epochs}: ") and p.counter.value == f"<b>epoch {epochs}</b>"
@@ -474,14 +493,16 @@ def test_play_goes_on_from_where_pause_stopped():
     async def session():
         counts = []
         for _ in range(2):
+            start = len(p.history.epoch)
             p.play()
-            await asyncio.sleep(0.2)
+            await until(lambda: len(p.history.epoch) > start, "a frame after play")
             p.pause()
             counts.append(len(p.history.epoch))
         return counts
 
     first, second = on_a_loop(session)
-    assert 10 < first < second and (second - 10) % Playground.epochs_per_frame == 0
+    assert 10 < first < second and (first - 10) % Playground.epochs_per_frame == 0
+    assert (second - 10) % Playground.epochs_per_frame == 0
     assert p.history.epoch == list(range(1, second + 1))
 
 
@@ -500,7 +521,8 @@ def test_nothing_trains_after_divergence():
 
     async def session():
         p.play()
-        await asyncio.sleep(0.3)
+        await asyncio.sleep(0)  # a frame play() scheduled would have run now
+        await frames_due()
         p.pause()
 
     on_a_loop(session)
@@ -514,10 +536,15 @@ def test_play_stops_by_itself_when_the_run_diverges():
 
     async def session():
         p.play()
-        await asyncio.sleep(0.5)
-        return len(p.history.epoch)
+        await until(lambda: p.error is not None, "the divergence")
+        reached = len(p.history.epoch), p.status, p.image.value
+        p.step = lambda epochs=1: frames.append(epochs) or Playground.step(p, epochs)  # counts the frames from here
+        await frames_due()  # no pause(): Play stopped by itself, so no frame comes
+        return reached
 
-    assert on_a_loop(session) == 12
+    frames = []
+    (epochs, status, image) = on_a_loop(session)
+    assert frames == [] and epochs == len(p.history.epoch) == 12 and p.status == status and p.image.value == image
     assert p.status == "epoch 12: diverged in epoch 13" and p.diagnosis()[0] == "diverged"
 
 
@@ -526,7 +553,7 @@ def test_a_retrain_after_play_starts_again_from_the_seed():
 
     async def session():
         p.play()
-        await asyncio.sleep(0.2)
+        await until(lambda: len(p.history.epoch) > 20, "a frame after play")
         p.pause()
 
     on_a_loop(session)

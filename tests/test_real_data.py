@@ -11,7 +11,7 @@ import pytest
 
 from nnlib.data import DATA_FILES, load_breast_cancer, load_digits, read_data_file, standardize, stratified_split
 from nnlib.gradcheck import numerical_gradient
-from nnlib.layers import Dense
+from nnlib.layers import Dense, Dropout
 from nnlib.metrics import confusion_matrix, precision_recall
 from nnlib.model import Sequential
 from nnlib.neighbors import KNeighborsClassifier
@@ -130,7 +130,8 @@ def test_stratified_split_keeps_every_class_share_and_every_index_once():
 
 
 @pytest.mark.parametrize("fractions, message", [((0.5, 0.4), r"sum to 1; got \[0.5, 0.4\]"),
-                                                ((1.2, -0.2), "must be > 0"), ("half", "fractions")])
+                                                ((1.2, -0.2), "must be > 0"), ("half", "fractions"),
+                                                ((1.0, 0.0), r"^fractions must be > 0 and sum to 1; got \[1.0, 0.0\] \(sum 1\)$")])
 def test_stratified_split_refuses_bad_fractions(fractions, message):
     with pytest.raises((ValueError, TypeError), match=message):
         stratified_split([0, 1, 0, 1], fractions)
@@ -216,6 +217,8 @@ def test_precision_and_recall_from_the_confusion_matrix():
     assert C.sum() == 6 and C.sum(axis=1).tolist() == [3, 2, 1] and C.sum(axis=0).tolist() == [2, 2, 2]
     precision, recall = precision_recall(y_true, y_pred)
     assert np.allclose(precision, [1.0, 0.5, 0.5]) and np.allclose(recall, [2 / 3, 0.5, 1.0])
+    precision, recall = precision_recall([0, 1, 1], [0, 1, 1])  # class 0 predicted once, and rightly
+    assert precision.tolist() == [1.0, 1.0] and recall.tolist() == [1.0, 1.0]
 
 
 def test_a_class_never_predicted_has_precision_0_not_nan():
@@ -245,6 +248,18 @@ def test_input_gradient_is_the_derivative_of_the_class_score():
     assert model.layers[0].needs_input_grad is False  # put back: the model's first layer needs no input gradient
     with pytest.raises(ValueError, match="k must be an output of the model, 0 .. 2; got 3"):
         model.input_gradient(X, 3)
+    with pytest.raises(ValueError, match="^k must be >= 0; got -1$"):
+        model.input_gradient(X, -1)
+
+
+def test_input_gradient_is_taken_in_inference_mode():
+    """With dropout in the model: the gradient of the score predict computes, the same at every call."""
+    model = Sequential([Dense(6, "tanh", input_dim=3, rng=1), Dropout(0.5, rng=2), Dense(2, "softmax", rng=3)])
+    X = np.random.default_rng(4).normal(size=(5, 3))
+    W1, b1, W2 = model.layers[0].params["W"], model.layers[0].params["b"], model.layers[2].params["W"]
+    h = np.tanh(X @ W1 + b1)
+    expected = ((1 - h**2) * W2[:, 1]) @ W1.T  # d z_1 / d x, no unit dropped
+    np.testing.assert_allclose(model.input_gradient(X, 1), expected, rtol=1e-12, atol=1e-15)
 
 
 def test_input_gradient_leaves_fit_unchanged():

@@ -10,7 +10,7 @@ from nnlib.gradcheck import numerical_gradient, relative_error
 from nnlib.layers import Dense, Dropout
 from nnlib.model import Sequential, TrainingDiverged
 from nnlib.optim import SGD
-from nnlib.regularizers import L1, L2, get
+from nnlib.regularizers import L1, L1L2, L2, get
 
 
 # -- penalties ------------------------------------------------------------------------------------------------
@@ -29,10 +29,29 @@ def test_l1_and_l2_values_and_gradients():
         L2(-1)
     with pytest.raises(ValueError, match="unknown regularizer 'l3'"):
         get("l3")
-    with pytest.raises(TypeError, match="kernel_regularizer must be a name such as 'l2'"):
+    with pytest.raises(TypeError, match=r"^kernel_regularizer must be a name such as 'l2', a regularizer \(with value\(W\) "
+                                        r"and gradient\(W\)\) or None; got float 0.1$"):
         Dense(2, kernel_regularizer=0.1)
     with pytest.raises(ValueError, match="W must be finite"):
         L2()([[np.nan]])
+
+
+def test_l1l2_is_the_sum_of_both_penalties_with_its_gradient():
+    W = np.array([[1.0, -2.0], [0.5, 0.0]])
+    both = L1L2(l1=0.1, l2=0.3)
+    assert both(W) == pytest.approx(0.1 * 3.5 + 0.3 * 5.25, rel=1e-15)
+    np.testing.assert_allclose(both.gradient(W), 0.1 * np.sign(W) + 0.6 * W, rtol=1e-15)
+    W = np.random.default_rng(2).normal(size=(4, 3)) + 0.1
+    assert relative_error(both.gradient(W), numerical_gradient(both.value, W.copy())) < 1e-8
+
+
+def test_penalties_default_to_kerass_factors_and_refuse_negative_ones():
+    assert (L1().l1, L2().l2, L1L2().l1, L1L2().l2) == (0.01, 0.01, 0.0, 0.0)
+    for make, message in [(lambda: L1(-0.5), "^l1 must be >= 0; got -0.5$"), (lambda: L1L2(l1=-1), "^l1 must be >= 0"),
+                          (lambda: L1L2(l2=-2), "^l2 must be >= 0; got -2$"), (lambda: L1("a"), "^l1 must be a real"),
+                          (lambda: L1L2(l2="a"), "^l2 must be a real number; got str 'a'$")]:
+        with pytest.raises((TypeError, ValueError), match=message):
+            make()
 
 
 def test_the_penalty_joins_the_loss_and_the_step():
@@ -73,10 +92,44 @@ def test_dropout_scales_in_training_and_is_off_at_prediction():
     assert set(np.unique(out)) == {0.0, 2.0} and abs(out.mean() - 1) < 0.02
     np.testing.assert_array_equal(drop.backward(np.ones_like(x)), out)  # the same mask
     np.testing.assert_array_equal(drop(x, training=False), x)
-    assert drop.backward(np.ones_like(x)) is not None and Dropout(0)(x) is not x or True
-    assert np.array_equal(Dropout(0.0)(x), x) and drop.n_params == 0
+    G = np.random.default_rng(1).normal(size=x.shape)
+    np.testing.assert_array_equal(drop.backward(G), G)  # after a prediction pass: no mask, the gradient passes
+    off = Dropout(0.0)
+    np.testing.assert_array_equal(off(x), x)
+    np.testing.assert_array_equal(off.backward(G), G)  # rate 0: nothing dropped, nothing scaled, both ways
+    assert drop.n_params == 0 and off.n_params == 0
     with pytest.raises(ValueError, match=r"rate must be in \[0, 1\); got 1"):
         Dropout(1.0)
+    with pytest.raises(ValueError, match="^input_dim must be >= 1; got 0$"):
+        Dropout(0.5, input_dim=0)
+
+
+def test_dropout_keeps_float32_and_forward_defaults_to_training():
+    x = np.ones((200, 50), np.float32)
+    out = Dropout(0.3, rng=0).forward(x)  # the contract's default: training=True
+    assert out.dtype == np.float32 and 0 < np.mean(out == 0) < 1
+
+
+@pytest.mark.parametrize("rate", [0.1, 0.3, 0.8])
+def test_dropout_keeps_1_minus_rate_of_the_units_scaled_by_1_over_1_minus_rate(rate):
+    """At rates other than 0.5, keeping with probability rate, or scaling by 1 / rate, gives other numbers."""
+    x = np.full((500, 200), 3.0)  # 100 000 units: the kept share has a standard deviation below 0.0016
+    out = Dropout(rate, rng=2)(x)
+    kept = out != 0
+    assert abs(kept.mean() - (1 - rate)) < 0.01
+    np.testing.assert_allclose(out[kept], 3.0 / (1 - rate), rtol=1e-15)
+    assert abs(out.mean() - 3.0) < 0.1  # E[out] = x (the mean's standard deviation is 0.019 at rate 0.8)
+
+
+@pytest.mark.parametrize("rate", [0.1, 0.3, 0.8])
+def test_dropout_backward_uses_the_forward_mask_and_scale(rate):
+    drop = Dropout(rate, rng=3)
+    x, G = np.random.default_rng(4).normal(size=(300, 50)) + 5.0, np.random.default_rng(5).normal(size=(300, 50))
+    out = drop(x)
+    kept = out != 0
+    np.testing.assert_allclose(out, np.where(kept, x / (1 - rate), 0.0), rtol=1e-15, atol=0)
+    np.testing.assert_allclose(drop.backward(G), np.where(kept, G / (1 - rate), 0.0), rtol=1e-15, atol=0)
+    assert 0 < kept.mean() < 1
 
 
 def test_dropout_trains_in_a_model_reproducibly_and_predicts_deterministically():
@@ -118,12 +171,42 @@ def test_early_stopping_stops_after_patience_and_restores_the_best_weights():
     assert model.evaluate(X_val, y_val)[0] == pytest.approx(history.history["val_loss"][-1], rel=1e-12)
 
 
+def stopping_on(values, **kwargs):
+    """EarlyStopping fed the made-up val_loss values, one per epoch, as fit feeds it: (epoch it stopped or None, best)."""
+    stop, model = EarlyStopping(**kwargs), Sequential([Dense(1, input_dim=1, rng=0)])
+    stop.on_train_begin(model)
+    for epoch, value in enumerate(values, start=1):
+        stop.on_epoch_end(epoch, {"loss": 1.0, "val_loss": value})
+        if model.stop_training:
+            break
+    stop.on_train_end(model)
+    return stop.stopped_epoch, stop.best_epoch
+
+
+def test_early_stopping_counts_only_improvements_larger_than_min_delta():
+    assert EarlyStopping().patience == 0 and EarlyStopping().min_delta == 0.0  # Keras's defaults
+    assert stopping_on([1.0, 0.9, 0.9, 0.9, 0.9], patience=2) == (4, 2)  # an equal value is no improvement
+    assert stopping_on([1.0, 0.9, 0.8, 0.7, 0.6], patience=1) == (None, 5)
+    assert stopping_on([1.0, 0.9, 0.8, 0.7, 0.6], patience=1, min_delta=0.15) == (2, 1)  # steps of 0.1 < 0.15
+    assert stopping_on([1.0, 0.8, 0.55, 0.3], patience=1, min_delta=0.15) == (None, 4)
+
+
 def test_early_stopping_checks_what_it_monitors():
     with pytest.raises(ValueError, match="EarlyStopping monitors 'val_loss', which fit does not log; it logs loss"):
         Sequential([Dense(1, input_dim=1)]).compile(SGD(0.1), "mse").fit(
             np.ones((4, 1)), np.ones(4), epochs=2, verbose=0, callbacks=[EarlyStopping()])
+    with pytest.raises(ValueError, match=r"^EarlyStopping monitors 'val_acc', which fit does not log; it logs loss, "
+                                         r"accuracy \(val_ values need validation_data or validation_split\)$"):
+        EarlyStopping(monitor="val_acc").on_epoch_end(1, {"loss": 0.5, "accuracy": 0.8})
     with pytest.raises(ValueError, match="patience must be >= 0"):
         EarlyStopping(patience=-1)
+    for kwargs, error, message in [
+        ({"min_delta": -0.1}, ValueError, "^min_delta must be >= 0; got -0.1$"),
+        ({"monitor": 3}, TypeError, "^monitor must be the name of a logged value, such as 'val_loss'; got int 3$"),
+        ({"restore_best_weights": 1}, TypeError, "^restore_best_weights must be True or False; got int 1$"),
+    ]:
+        with pytest.raises(error, match=message):
+            EarlyStopping(**kwargs)
     accuracy = EarlyStopping(monitor="val_accuracy")
     accuracy.on_train_begin(None)
     accuracy.on_epoch_end(1, {"val_accuracy": 0.5})
@@ -207,6 +290,9 @@ def test_read_points_reads_a_csv_and_renumbers_the_labels():
     X, y = read_points(b"x1,x2,class\n0,1,-1\n2.5,3,1\n1e-3,-2,1\n", "mine.csv")
     np.testing.assert_allclose(X, [[0, 1], [2.5, 3], [1e-3, -2]])
     assert y.tolist() == [0, 1, 1] and y.dtype == np.int64
+    assert len(read_points("0,1,0\n1,0,1\n2,2,1\n", max_rows=3)[0]) == 3  # max_rows rows are read
+    with pytest.raises(ValueError, match="^the file has 4 rows; at most 3 are read$"):  # the default name
+        read_points("0,1,0\n1,0,1\n2,2,1\n3,3,0\n", max_rows=3)
 
 
 @pytest.mark.parametrize("content, message", [

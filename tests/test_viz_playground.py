@@ -66,6 +66,15 @@ def test_confusion_matrix_of_probabilities_and_one_hot():
     assert padded.shape == (4, 4) and padded[0, 1] == 1 and padded[1, 1] == 1 and padded.sum() == 2
 
 
+def test_confusion_matrix_reads_each_form_of_labels_and_outputs():
+    np.testing.assert_array_equal(confusion_matrix([0, 1], [[0.9, 0.1], [0.2, 0.8]]), [[1, 0], [0, 1]])  # 2 outputs
+    np.testing.assert_array_equal(confusion_matrix([0, 1], [[0.5], [0.51]]), [[1, 0], [0, 1]])  # p > 0.5 is class 1
+    np.testing.assert_array_equal(confusion_matrix([[0], [1], [1]], [0, 1, 0]), [[1, 0], [1, 1]])  # labels as a column
+    assert confusion_matrix([0, 4], [0, 1]).shape == (5, 5) and confusion_matrix([0, 1], [0, 4]).shape == (5, 5)
+    np.testing.assert_array_equal(confusion_matrix([], []), np.zeros((2, 2)))  # no samples: no counts
+    assert confusion_matrix(np.zeros(0), np.zeros(0), n_classes=3).shape == (3, 3)
+
+
 def test_confusion_matrix_agrees_with_a_loop_and_accuracy():
     rng = np.random.default_rng(3)
     y_true, outputs = rng.integers(0, 5, size=500), rng.random((500, 5))
@@ -82,6 +91,14 @@ def test_confusion_matrix_agrees_with_a_loop_and_accuracy():
     (([0, -1], [0, 1]), {}, ValueError, "y_true must hold class labels"),
     (([0, 1.5], [0, 1]), {}, ValueError, "got 1.5 at index 1"),
     (([0, 1], [0.2, 0.9]), {}, ValueError, "pass probabilities as (n, 1)"),
+    (([0, 1], [0.2, 0.9]), {}, ValueError,
+     "y_pred (class labels; pass probabilities as (n, 1)) must hold class labels 0, 1, 2, ...; got 0.2 at index 0"),
+    (([0, 1], [0, 3]), {"n_classes": 3}, ValueError, "y_pred has class 3 at index 1; n_classes is 3 (classes 0..2)"),
+    ((np.eye(2)[[0, 1]], [0, 1]), {"n_classes": 3}, ValueError, "y_true has 2 columns (one per class); n_classes is 3"),
+    (([[1, 0], [0.5, 0.5]], [0, 1]), {}, ValueError,
+     "y_true of shape (2, 2) must be one-hot rows (one 1, the rest 0); row 1 is [0.5 0.5]"),
+    (([[[0]]], [0]), {}, ValueError, "y_true must be a 1-D or 2-D array (n_samples,) or (n_samples, n_classes); got shape (1, 1, 1)"),
+    (([0], [[[0]]]), {}, ValueError, "y_pred must be a 1-D or 2-D array (n_samples,) or (n_samples, n_classes); got shape (1, 1, 1)"),
     (([0, 3], [0, 1]), {"n_classes": 3}, ValueError, "y_true has class 3 at index 1"),
     (([0, 1], [[0.1, 0.9], [0.8, 0.2]]), {"n_classes": 3}, ValueError, "y_pred has 2 columns"),
     (([[1, 0], [1, 1]], [0, 1]), {}, ValueError, "one-hot rows"),
@@ -91,7 +108,7 @@ def test_confusion_matrix_agrees_with_a_loop_and_accuracy():
     ((["a", "b"], [0, 1]), {}, TypeError, "y_true must hold real numbers"),
 ])
 def test_confusion_matrix_refuses_bad_arguments(args, kwargs, error, words):
-    with pytest.raises(error, match=re.escape(words)):
+    with pytest.raises(error, match=("^" if words.startswith(("y_", "n_classes")) else "") + re.escape(words)):
         confusion_matrix(*args, **kwargs)
 
 

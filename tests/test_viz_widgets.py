@@ -194,13 +194,17 @@ def test_panel_delay_redraws_once_for_a_quick_series_of_moves():
     calls.clear()
 
     async def drag():
-        for value in (2, 3, -1, 0):  # four moves, faster than the delay
+        loop = asyncio.get_running_loop()
+        for value in (2, 3, -1, 0):  # four moves with no await between them: faster than any delay
             panel.controls["slope"].value = value
         assert calls == []  # nothing drawn yet
-        await asyncio.sleep(0.2)
+        deadline = loop.time() + 30  # then wait for the redraw, however slow the machine (no fixed sleep)
+        while not calls and loop.time() < deadline:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(2 * 0.05)  # the loop runs timers in order: any other redraw due would come before this
 
     asyncio.run(drag())
-    assert calls == [(0, "a")] and panel.status == "a: slope 0"
+    assert calls == [(0, "a")] and panel.status == "a: slope 0"  # one redraw, with the last value
     panel.controls["slope"].value = 3  # outside a running event loop the redraw is immediate
     assert calls[-1] == (3, "a")
     for bad in (-1, 10, "0.1", True):

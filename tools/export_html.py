@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Export the whole series as static HTML pages a teacher can host: one page per notebook, and an index.
 
-    python tools/export_html.py [OUTDIR]          (default: build/html)
+    python tools/export_html.py [OUTDIR]                          (default: build/html)
+    python tools/export_html.py OUTDIR 00_welcome 12_real_data    only these pages (the index lists them only)
 
 Each page shows the committed outputs as they are (nothing is re-executed): the text, the figures, and for every
 panel the still picture of its figure that the panel stores beside the live widget (a page has no kernel to
@@ -47,9 +48,16 @@ def title(notebook: Path) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("outdir", nargs="?", default=str(ROOT / "build" / "html"))
-    outdir = Path(parser.parse_args(argv).outdir)
+    parser.add_argument("notebooks", nargs="*", help="names of notebooks to export (default: all)")
+    args = parser.parse_args(argv)
+    outdir = Path(args.outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    if args.notebooks:
+        unknown = set(args.notebooks) - {n.stem for n in notebooks}
+        if unknown:
+            parser.error(f"no such notebook: {', '.join(sorted(unknown))}")
+        notebooks = [n for n in notebooks if n.stem in args.notebooks]
     items = []
     for notebook in notebooks:
         page = export(notebook, outdir)
