@@ -45,7 +45,7 @@ def claims_00(repeat):
     import matplotlib.pyplot as plt
     import ipywidgets as widgets
 
-    from nnlib.widgets import Panel
+    from nnlib.ui.panel import Panel
 
     x = np.linspace(-5, 5, 201)
     fig, ax = plt.subplots(figsize=(6, 3.2))
@@ -133,10 +133,10 @@ def claims_08(repeat):
 
 
 def claims_10(repeat):
-    from nnlib.widgets import Panel, playground
+    from nnlib.ui.playground import playground
 
     lab = playground()
-    t = best_times({"whole": lambda: Panel.show(lab, lab.status), "blitted": lambda: lab.show(lab.status)},
+    t = best_times({"whole": lambda: lab.show(lab.status, whole=True), "blitted": lambda: lab.show(lab.status)},
                    max(5, repeat // 3))
     yield "10 whole figure / blitted frame", t["whole"] / t["blitted"], "> 1.3"
 

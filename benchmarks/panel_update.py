@@ -32,7 +32,7 @@ WIDGET = "application/vnd.jupyter.widget-view+json"
 
 TIMING = r'''
 import io as _io, json as _json, statistics as _statistics, time as _time
-from nnlib.widgets import Panel as _Panel
+from nnlib.ui.panel import Panel as _Panel
 
 def _neighbour(control):
     """The value an arrow key moves the control to (right, or left at the right end)."""

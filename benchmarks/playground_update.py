@@ -44,9 +44,9 @@ def measure(settings, repeat):
     """{part: median seconds} of one playground update at settings, and of one live-training frame."""
     import numpy as np
 
-    from nnlib.data import features
-    from nnlib.viz import grid_points, unit_values
-    from nnlib.widgets import Playground, playground
+    from nnlib.diagnosis import grid_points, unit_values
+    from nnlib.recipe import features
+    from nnlib.ui.playground import Playground, playground
 
     p = playground(**settings)
     values = {name: control.value for name, control in p.controls.items()}
@@ -108,7 +108,7 @@ def main(argv=None):
     import matplotlib
 
     matplotlib.use("Agg")
-    from nnlib.widgets import Playground
+    from nnlib.ui.playground import Playground
 
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "n/a"
     print(f"{os.cpu_count()} cores, load average {load}; BLAS threads: "

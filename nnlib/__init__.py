@@ -3,7 +3,8 @@
 """nnlib: the small numpy neural-network library built, one notebook at a time, in grok-nn.
 
 Every module is generated from the notebooks in ``notebooks/``; each public symbol's docstring
-names the notebook that derives it. numpy is the only dependency of the core modules.
+names the notebook that derives it. numpy is the only dependency of these modules; the front end,
+nnlib.ui (matplotlib, ipywidgets), is imported only when asked for.
 """
 
 from . import (
@@ -25,16 +26,15 @@ from . import (
     neurons,
     notebook,
     optim,
+    recipe,
     regularizers,
     saving,
     validation,
-    viz,
-    widgets,
 )
 
 __version__ = "0.1.0"
 __all__ = [
     "activations", "autograd", "bias_variance", "callbacks", "config", "data", "diagnosis", "gradcheck",
     "init", "layers", "least_squares", "losses", "metrics", "model", "neighbors", "neurons", "notebook",
-    "optim", "regularizers", "saving", "validation", "viz", "widgets",
+    "optim", "recipe", "regularizers", "saving", "validation",
 ]

@@ -7,9 +7,9 @@ Introduced in notebooks/10_overfitting.ipynb.
 
 import numpy as np
 
-from nnlib.validation import as_number
+from nnlib.validation import as_array, as_count, as_number, describe
 
-__all__ = ["diagnose"]
+__all__ = ["diagnose", "grid_points", "unit_values"]
 
 
 # ---- notebooks/10_overfitting.ipynb ------------------------------------------------------------------------
@@ -58,3 +58,49 @@ def diagnose(history, diverged=None, gap=0.05, rise=0.10, high=0.15):
                                    f"validation loss was lowest at epoch {epochs[best]} ({val_losses[best]:.4f}), and "
                                    f"{val_losses[-1]:.4f} at the last epoch")
     return "good fit", both
+
+
+def grid_points(xlim, ylim, resolution):
+    """The resolution^2 pixel centres of the box xlim x ylim, (r * r, 2), in np.meshgrid(xs, ys) order (x runs
+    fastest, y from bottom to top): where a model is looked at (its decision regions, what each unit computes).
+    Introduced in notebooks/10_overfitting.ipynb.
+    """
+    (x0, x1), (y0, y1), r = _box(xlim, "xlim"), _box(ylim, "ylim"), as_count(resolution, "resolution", minimum=2)
+    xs, ys = x0 + (np.arange(r) + 0.5) * (x1 - x0) / r, y0 + (np.arange(r) + 0.5) * (y1 - y0) / r
+    gx, gy = np.meshgrid(xs, ys)
+    return np.column_stack([gx.ravel(), gy.ravel()])
+
+
+def _box(value, name):
+    """(low, high) as two finite floats with low < high, or an error naming name."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
+        raise TypeError(f"{name} must be a pair (low, high); got {describe(value)}")
+    low, high = as_number(value[0], f"{name}[0]"), as_number(value[1], f"{name}[1]")
+    if not low < high:
+        raise ValueError(f"{name} must be (low, high) with low < high; got ({low:g}, {high:g})")
+    return low, high
+
+
+def unit_values(model, inputs):
+    """(values, weights) for NetworkHeatmaps: values = [inputs, then the output of each layer that has a weight
+    matrix W], weights = those layers' W; the last entry of values is p - 1/K (K = 2 for one sigmoid output), for
+    a model whose output layer gives probabilities (sigmoid or softmax), so that its sign is the predicted class.
+
+    model: a built Sequential; inputs (m, n_0): points of the plane, as the model's input features. Layers
+    without params["W"] (Dropout) are run at prediction (training=False) and not drawn.
+    Introduced in notebooks/10_overfitting.ipynb.
+    """
+    if not getattr(model, "layers", None) or not all(layer.built for layer in model.layers):
+        raise ValueError(f"model must be a built Sequential (fit it first); got {describe(model)}")
+    out = as_array(inputs, "inputs", ndim=2, shape_hint="(n_points, n_features)")
+    if out.shape[1] != model.layers[0].input_dim:
+        raise ValueError(f"inputs must have {model.layers[0].input_dim} columns (the model's input features); "
+                         f"got shape {out.shape}")
+    values, weights = [out], []
+    for layer in model.layers:
+        out = layer.forward(out, training=False)
+        if "W" in layer.params:
+            values.append(out)
+            weights.append(layer.params["W"])
+    values[-1] = values[-1] - 1 / max(2, values[-1].shape[1])
+    return values, weights

@@ -10,6 +10,7 @@ subclass that overrides backward, is what it trains. Introduced in notebooks/04_
 import numpy as np
 
 from nnlib import activations, init, regularizers
+from nnlib.config import Describable
 from nnlib.validation import as_array, as_count, as_fraction, as_generator, describe
 
 __all__ = ["Layer", "Dense", "Dropout"]
@@ -17,7 +18,7 @@ __all__ = ["Layer", "Dense", "Dropout"]
 
 # ---- notebooks/04_forward_pass.ipynb -----------------------------------------------------------------------
 
-class Layer:
+class Layer(Describable):
     """The contract every layer follows, and all that Sequential (notebook 08) uses of a layer.
 
     build(input_dim, rng=None) -> the output width: create params (and zero grads) for inputs of input_dim
@@ -38,6 +39,8 @@ class Layer:
         Identity for that call (notebook 05's gradient, which already includes f's Jacobian).
     layer(x, training=True), the door: checks x, builds the layer from the first batch if needed, converts x
         to dtype and returns forward(x, training).
+    get_config() -> the constructor's arguments that build the layer again (not its weights); from_config(config)
+        builds it (saving, notebook 09). A layer class of your own defines get_config to be saved.
     A subclass calls super().__init__() and writes forward and backward (and build, if it has params).
     Introduced in notebooks/04_forward_pass.ipynb.
     """
@@ -77,6 +80,11 @@ class Layer:
     def n_params(self):
         """The number of trainable numbers in the layer."""
         return sum(p.size for p in self.params.values())
+
+    def get_config(self):
+        """The arguments that build this layer again, without its weights; a layer class of its own defines it."""
+        raise NotImplementedError(f"{type(self).__name__} must define get_config(), returning the arguments that build "
+                                  f"it again (such as {{'units': 8}}), to be saved")
 
     # (from notebooks/10_overfitting.ipynb)
     def penalty(self):
@@ -137,6 +145,15 @@ class Dense(Layer):
     def __repr__(self):
         shape = f"{self.input_dim} -> {self.units}" if self.built else f"? -> {self.units}"
         return f"Dense({shape}, activation={type(self.activation).__name__})"
+
+    # (from notebooks/10_overfitting.ipynb)
+    def get_config(self):
+        """As in notebook 04, plus kernel_regularizer (a Regularizer, which describes itself, or None).
+
+        Introduced in notebooks/04_forward_pass.ipynb; kernel_regularizer in notebooks/10_overfitting.ipynb.
+        """
+        return {"units": self.units, "activation": self.activation, "input_dim": self.input_dim, "name": self.name,
+                "kernel_regularizer": self.kernel_regularizer}
 
     # (from notebooks/06_backprop.ipynb)
     def backward(self, G):
@@ -205,3 +222,7 @@ class Dropout(Layer):
 
     def __repr__(self):
         return f"Dropout(rate={self.rate:g})"
+
+    def get_config(self):
+        """rate, input_dim, name and rng, the generator of the masks (saving keeps its state)."""
+        return {"rate": self.rate, "input_dim": self.input_dim, "rng": self.rng, "name": self.name}

@@ -10,12 +10,11 @@ evaluate and predict are the doors that check their arguments once. Introduced i
 import contextlib
 import math
 import numbers
-import sys
 
 import numpy as np
 
 from nnlib import activations, losses, metrics as nnlib_metrics, optim
-from nnlib.callbacks import Callback, History
+from nnlib.callbacks import Callback, History, progress
 from nnlib.layers import Layer
 from nnlib.validation import as_array, as_count, as_generator, describe
 
@@ -39,7 +38,7 @@ class Sequential:
         if self.dtype not in (np.float32, np.float64):
             raise TypeError(f"dtype must be float32 or float64; got {self.dtype}")
         self.layers, self.optimizer, self.loss, self.metrics = [], None, None, []
-        self.history, self.stop_training, self._bar = None, False, None
+        self.history, self.stop_training = None, False
         self._widths, self._initialised, self._fused = None, False, False
         for layer in layers or []:
             self.add(layer)
@@ -99,8 +98,8 @@ class Sequential:
         return self
 
     def fit(self, X, y, epochs=1, batch_size=32, validation_data=None, validation_split=0.0, shuffle=True,
-            rng=None, verbose=1, callbacks=None):
-        """Train on X (n_samples, n_features) and labels y for `epochs` passes over the data; returns the History.
+            rng=None, verbose=1, callbacks=None, initial_epoch=0):
+        """Train on X (n_samples, n_features) and labels y until epoch `epochs`; returns the History.
 
         batch_size: samples per gradient step (None: the whole training set, full-batch gradient descent).
         validation_data: (X_val, y_val), measured after every epoch; or validation_split: the fraction of the
@@ -108,12 +107,14 @@ class Sequential:
         shuffle: a new order of the samples every epoch. rng: one seed (int), Generator or None: it draws the
         initial weights of the layers created without their own rng (on the first fit), then every shuffle.
         verbose: 0 silent; 1 progress about 20 times (a bar in a notebook, else lines); 2 one line per epoch.
-        callbacks: Callback list.
+        callbacks: Callback list. initial_epoch: the epochs already done (as in Keras): training runs epochs
+        initial_epoch + 1 .. epochs, so a later fit continues the count of an earlier one.
         Everything is checked before the first step. A NaN or infinite batch loss stops training at once with
         TrainingDiverged (the History so far is in model.history).
         """
         X, Y, validation = self._training_data(X, y, validation_data, validation_split)
         epochs = as_count(epochs, "epochs")
+        first = as_count(initial_epoch, "initial_epoch", minimum=0) + 1
         batch_size = len(X) if batch_size is None else as_count(batch_size, "batch_size")
         callbacks, rng = self._fit_options(shuffle, verbose, callbacks, rng)
         if not self._initialised:  # the first fit draws every layer's initial weights from the one seed
@@ -122,38 +123,40 @@ class Sequential:
         self._check_optimizer()
         self._fused = self.loss.fuses(getattr(self.layers[-1], "activation", None))
         self.history, self.stop_training = History(), False
-        self._bar = self._progress_bar(epochs) if verbose == 1 else None
+        callbacks += [self.history] + ([progress(epochs, verbose)] if verbose else [])  # after yours: they see your logs
         for callback in callbacks:
             callback.on_train_begin(self)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a loss that is not finite is caught
-            for epoch in range(1, epochs + 1):                                 # below, and says more than a warning
+            for epoch in range(first, epochs + 1):                             # in _pass: it says more than a warning
                 for callback in callbacks:
                     callback.on_epoch_begin(epoch)
-                logs = self._epoch(epoch, X, Y, batch_size, shuffle, rng)
+                order = rng.permutation(len(X)) if shuffle else None
+                logs = self._pass(X, Y, batch_size, self.train_step, order, epoch)
                 if validation is not None:
-                    logs.update({f"val_{key}": value for key, value in self._measure(*validation, batch_size).items()})
+                    logs.update({f"val_{key}": value for key, value in self._measure(*validation, batch_size, epoch).items()})
                 for callback in callbacks:
-                    callback.on_epoch_end(epoch, logs)  # may add entries to logs: they go into the History too
-                self.history._append(epoch, logs)
-                self._progress(epoch, epochs, logs, verbose)
+                    callback.on_epoch_end(epoch, logs)  # may add entries to logs: the History records them
                 if self.stop_training:
                     break
         for callback in callbacks:
             callback.on_train_end(self)
         return self.history
 
-    def _epoch(self, epoch, X, Y, batch_size, shuffle, rng):
-        """One pass over the training set in mini-batches; returns the epoch's loss and metrics (means over samples)."""
-        order = rng.permutation(len(X)) if shuffle else np.arange(len(X))
-        totals = np.zeros(1 + len(self.metrics))
+    def _pass(self, X, Y, batch_size, step, order=None, epoch=None):
+        """One pass over (X, Y) in batches, the rows in `order` (None: as they are): step(X_batch, Y_batch) -> (loss,
+        outputs) on each, train_step to train or _evaluation_step to measure. Returns the loss and metrics, means over
+        samples. A batch loss that is not finite raises TrainingDiverged (epoch: the epoch it happened in, if training)."""
+        total, metric_totals = 0.0, [0.0] * len(self.metrics)  # sums over samples: batch size times batch mean
         for start in range(0, len(X), batch_size):
-            batch = order[start:start + batch_size]
-            loss, out = self.train_step(X[batch], Y[batch])
+            rows = slice(start, start + batch_size) if order is None else order[start:start + batch_size]
+            X_batch, Y_batch = X[rows], Y[rows]
+            loss, out = step(X_batch, Y_batch)
             if not math.isfinite(loss):
                 self._diverged(epoch, loss)
-            totals += len(batch) * np.array([loss] + self._metric_values(out, Y[batch]))
-        values = totals / len(X)
-        return {"loss": float(values[0]), **{name: float(v) for (name, _), v in zip(self.metrics, values[1:])}}
+            total += len(out) * loss
+            if self.metrics:
+                metric_totals = [t + len(out) * v for t, v in zip(metric_totals, self._metric_values(out, Y_batch))]
+        return {"loss": float(total / len(X)), **{name: float(t / len(X)) for (name, _), t in zip(self.metrics, metric_totals)}}
 
     def predict(self, X, batch_size=None):
         """The network's outputs for X (n_samples, n_features): (n_samples, n_outputs), in batches if given."""
@@ -305,23 +308,22 @@ class Sequential:
         return [metric(Y, out) for _, metric in self.metrics]
 
     # (from notebooks/10_overfitting.ipynb)
-    def _measure(self, X, Y, batch_size):
-        """Loss (the layers' penalties included) and metrics over a data set, in batches, without training. Weights
-        that are no longer finite (the last step of an epoch blew them up) raise TrainingDiverged, not a metric of NaN.
+    def _measure(self, X, Y, batch_size, epoch=None):
+        """Loss (the layers' penalties included) and metrics over a data set, in batches, without training (epoch:
+        fit's, for a message). Weights that are no longer finite (the last step of an epoch blew them up) raise
+        TrainingDiverged, not a metric of NaN.
 
         Introduced in notebooks/08_training.ipynb; penalties in notebooks/10_overfitting.ipynb.
         """
-        totals = np.zeros(1 + len(self.metrics))
-        for start in range(0, len(X), batch_size):
-            with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # not finite: caught just below
-                out, y = self.forward(X[start:start + batch_size], training=False), Y[start:start + batch_size]
-                loss = float(self.loss.value(out, y))
-            if not math.isfinite(loss):
-                self._diverged(len(self.history.epoch) + 1 if self.history else 1, loss)
-            totals += len(y) * np.array([loss] + self._metric_values(out, y))
-        values = totals / len(X)
-        values[0] += self.penalty()
-        return {"loss": float(values[0]), **{name: float(v) for (name, _), v in zip(self.metrics, values[1:])}}
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a loss that is not finite: _pass says so
+            logs = self._pass(X, Y, batch_size, self._evaluation_step, epoch=epoch)
+        logs["loss"] += self.penalty()
+        return logs
+
+    def _evaluation_step(self, X, Y):
+        """(loss, outputs) for one batch, without training: the measuring step of _pass."""
+        out = self.forward(X, training=False)
+        return float(self.loss.value(out, Y)), out
 
     @contextlib.contextmanager
     def _output_as_logits(self):
@@ -334,37 +336,14 @@ class Sequential:
             layer.activation = activation
 
     def _diverged(self, epoch, batch_loss):
+        """TrainingDiverged, in the learner's words: in which epoch (None: while measuring), and what to try."""
         lr = getattr(self.optimizer, "lr", None)
         rate = f" with learning rate {lr:g}; try a smaller one, such as {lr / 10:g}" if lr is not None else ""
-        done = len(self.history.epoch)
+        done = len(self.history.epoch) if self.history is not None else 0
+        where = f"training diverged in epoch {epoch}" if epoch is not None else "the model's outputs are not finite"
         raise TrainingDiverged(
-            f"training diverged in epoch {epoch}: the loss became {batch_loss}{rate}. "
+            f"{where}: the loss became {batch_loss}{rate}. "
             f"model.history keeps the {done} epoch{'s' if done != 1 else ''} before.", self.history)
-
-    def _progress(self, epoch, epochs, logs, verbose):
-        """verbose 1: about 20 reports and the last epoch: in a notebook a bar updated in place, then the last epoch's
-        line under it; elsewhere one line each. verbose 2: one line per epoch. Never a carriage return, so a saved
-        notebook, a terminal and a log file all read one clean line per reported epoch."""
-        last = epoch == epochs or self.stop_training
-        if not verbose or (verbose == 1 and epoch % max(1, epochs // 20) and not last):
-            return
-        numbers_ = " - ".join(f"{key} {value:.4f}" for key, value in logs.items())
-        if self._bar is not None:
-            self._bar.update(epoch, numbers_)
-        if self._bar is None or last:
-            print(f"epoch {epoch}/{epochs} - {numbers_}", flush=True, file=sys.stdout)
-
-    def _progress_bar(self, epochs):
-        """nnlib.widgets.FitProgress in a notebook's kernel (IPython's ZMQ shell, ipywidgets installed); else None.
-        Imported here, lazily: the model itself needs only numpy."""
-        shell = getattr(sys.modules.get("IPython"), "get_ipython", lambda: None)()
-        if type(shell).__name__ != "ZMQInteractiveShell":
-            return None
-        try:
-            from nnlib.widgets import FitProgress
-        except ImportError:  # ipywidgets missing: lines instead
-            return None
-        return FitProgress(epochs)
 
     # (from notebooks/09_optimizers.ipynb)
     def get_weights(self):

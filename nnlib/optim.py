@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from nnlib.config import lookup
+from nnlib.config import Configurable, Describable, lookup
 from nnlib.validation import as_count, as_fraction, as_number, describe
 
 __all__ = [
@@ -25,14 +25,15 @@ __all__ = [
 
 # ---- notebooks/07_gradient_descent.ipynb -------------------------------------------------------------------
 
-class Optimizer:
+class Optimizer(Describable):
     """An optimizer: step(params, grads) updates every array of params in place from its gradient.
 
     params, grads: lists (or tuples) of float numpy arrays, grads[i] with the shape of params[i], in the same
     order at every step: state[i] keeps what the rule remembers about params[i] between steps.
     step runs update(params[i], grads[i], state[i]) for every i, with no checks (a training loop checks its lists
     once, with check(params, grads)); optimizer(params, grads), the door, checks them and steps. lr: the learning
-    rate, a finite number > 0 (a schedule may change it between steps). Subclasses write update.
+    rate, a finite number > 0 (a schedule may change it between steps). get_config(): the hyper-parameters, every
+    attribute but the state (notebook 03's Describable). Subclasses write update.
     Introduced in notebooks/07_gradient_descent.ipynb.
     """
 
@@ -51,8 +52,11 @@ class Optimizer:
         self.check(params, grads)
         self.step(params, grads)
 
+    def get_config(self):
+        return {key: value for key, value in vars(self).items() if key != "state"}
+
     def __repr__(self):
-        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in vars(self).items() if k != 'state')})"
+        return f"{type(self).__name__}({', '.join(f'{k}={v!r}' for k, v in self.get_config().items())})"
 
     def check(self, params, grads):
         """The door's checks on params and grads, without the step (Sequential.fit runs them once per fit)."""
@@ -71,11 +75,6 @@ class Optimizer:
                                      f"has shape {value.shape}: use one optimizer per model")
 
     # (from notebooks/09_optimizers.ipynb)
-    def hyperparameters(self):
-        """The optimizer's settings: every attribute except its state. Introduced in notebooks/09_optimizers.ipynb."""
-        return {key: value for key, value in vars(self).items() if key != "state"}
-
-    # (from notebooks/09_optimizers.ipynb)
     def state_dict(self):
         """{"optimizer": class name, "hyperparameters": {...}, "state": {index: {name: array copy or number}}}.
 
@@ -83,7 +82,7 @@ class Optimizer:
         """
         return {
             "optimizer": type(self).__name__,
-            "hyperparameters": dict(self.hyperparameters()),
+            "hyperparameters": self.get_config(),
             "state": {i: {key: (value.copy() if isinstance(value, np.ndarray) else value) for key, value in s.items()}
                       for i, s in self.state.items()},
         }
@@ -99,7 +98,7 @@ class Optimizer:
         if state_dict["optimizer"] != type(self).__name__:
             raise ValueError(f"this is a {type(self).__name__}; the state_dict comes from a {state_dict['optimizer']}")
         restored = type(self)(**state_dict["hyperparameters"])  # checks the hyper-parameters
-        self.__dict__.update(restored.hyperparameters())
+        self.__dict__.update(restored.get_config())
         self.state = {int(i): {key: (np.array(value) if isinstance(value, np.ndarray) else value)
                                for key, value in s.items()} for i, s in state_dict["state"].items()}
 
@@ -270,7 +269,7 @@ OPTIMIZERS = {  # name: the optimizer with Keras's default learning rate (and Py
 }
 
 
-class StepDecay:
+class StepDecay(Configurable):
     """lr(epoch) = lr0 * gamma ** (epoch // step_size), as torch.optim.lr_scheduler.StepLR; epochs from 0.
 
     Introduced in notebooks/09_optimizers.ipynb.
@@ -287,7 +286,7 @@ class StepDecay:
         return f"StepDecay(step_size={self.step_size}, gamma={self.gamma:g})"
 
 
-class ExponentialDecay:
+class ExponentialDecay(Configurable):
     """lr(epoch) = lr0 * gamma ** epoch, as torch.optim.lr_scheduler.ExponentialLR; epochs from 0.
 
     Introduced in notebooks/09_optimizers.ipynb.
@@ -303,7 +302,7 @@ class ExponentialDecay:
         return f"ExponentialDecay(gamma={self.gamma:g})"
 
 
-class CosineDecay:
+class CosineDecay(Configurable):
     """lr(epoch) = lr_min + (lr0 - lr_min) (1 + cos(pi epoch / T)) / 2 for epoch <= T, then lr_min: the closed
     form of torch.optim.lr_scheduler.CosineAnnealingLR (which, unlike this, rises again after T).
 

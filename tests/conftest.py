@@ -13,7 +13,12 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
-NOTEBOOK_PATHS = sorted(NOTEBOOKS.glob("*.ipynb"))
+NOTEBOOK_PATHS = sorted(NOTEBOOKS.glob("*.ipynb")) + sorted(NOTEBOOKS.glob("appendix/*.ipynb"))  # the series, then the appendix
+
+
+def label(path):
+    """How the series numbers a notebook: "07" for 07_gradient_descent.ipynb, "A" for the appendix."""
+    return "A" if path.parent.name == "appendix" else path.name[:2]
 
 
 def read_notebook(path):

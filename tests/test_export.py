@@ -19,36 +19,44 @@ export = importlib.util.module_from_spec(spec)
 sys.modules["export_tool"] = export
 spec.loader.exec_module(export)
 
-# The floors of the package (DESIGN.md's picture, with the modules that exist): a module may import only modules
-# on a lower floor, whichever way it writes the import.
-FLOORS = {
-    "validation": 0, "config": 0, "notebook": 0,
-    "activations": 1, "init": 1, "regularizers": 1, "bias_variance": 1, "least_squares": 1, "neighbors": 1, "autograd": 1,
-    "neurons": 2, "losses": 2, "layers": 2,
-    "optim": 3, "metrics": 3, "data": 3, "gradcheck": 3, "callbacks": 3, "diagnosis": 3,
-    "model": 4,
-    "saving": 5,
-    "viz": 6,
-    "widgets": 7,
-}
-LIBRARY = sorted(p for p in (ROOT / "nnlib").glob("*.py") if p.name != "__init__.py")
 
 
-def nnlib_imports(tree):
-    """(line, module) for every nnlib module a module's top level imports: `from nnlib.x import ...`,
-    `from nnlib import x, y`, `import nnlib.x` and relative forms (`from . import x`, `from .x import ...`)."""
+def readme_floors():
+    """{module: floor} from the picture of the floors in the README (section "How nnlib reads"), the one floor map of
+    the project: each line of the picture is a floor, the lowest last; a line lists its modules before any "#"."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("### How `nnlib` reads: checked door, plain room", 1)[1]
+    picture = section.split("```\n", 2)[1]
+    lines = [line.split("#", 1)[0].split() for line in picture.splitlines() if line.split("#", 1)[0].strip()]
+    return {module: len(lines) - 1 - floor for floor, names in enumerate(lines) for module in names}
+
+
+FLOORS = readme_floors()
+FRONT_END = {"matplotlib", "ipywidgets", "IPython", "PIL"}  # what only nnlib.ui may import
+LIBRARY = sorted(p for p in (ROOT / "nnlib").rglob("*.py") if p.name != "__init__.py")
+
+
+def module_name(path):
+    """nnlib/layers.py -> "layers", nnlib/ui/panel.py -> "ui.panel"."""
+    return ".".join(path.relative_to(ROOT / "nnlib").with_suffix("").parts)
+
+
+def nnlib_imports(tree, package=""):
+    """(line, module) for every nnlib module a module imports, anywhere in it (inside functions too):
+    `from nnlib.x import ...`, `from nnlib import x, y`, `import nnlib.x`, `from nnlib.ui.panel import ...` and
+    relative forms (`from . import x`, `from .x import ...`, relative to `package`, "ui" for nnlib.ui's modules)."""
     found = []
-    for node in tree.body:
+    for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
-            package = node.module or ""
-            if node.level == 1:
-                package = "nnlib" + ("." + package if package else "")
-            if package == "nnlib":
-                found += [(node.lineno, alias.name) for alias in node.names]
-            elif package.startswith("nnlib."):
-                found.append((node.lineno, package.split(".")[1]))
+            base = node.module or ""
+            if node.level:
+                base = ".".join(filter(None, ["nnlib", package if node.level == 1 else "", base]))
+            if base in ("nnlib", "nnlib.ui"):  # a package: the names are its modules
+                found += [(node.lineno, ".".join(filter(None, [base[6:], alias.name]))) for alias in node.names]
+            elif base.startswith("nnlib."):
+                found.append((node.lineno, base[6:]))
         elif isinstance(node, ast.Import):
-            found += [(node.lineno, a.name.split(".")[1]) for a in node.names if a.name.startswith("nnlib.")]
+            found += [(node.lineno, a.name[6:]) for a in node.names if a.name.startswith("nnlib.")]
     return found
 
 
@@ -71,9 +79,10 @@ def symbol_sources():
     return export.symbol_sources(ROOT)
 
 
-@pytest.mark.parametrize("path", LIBRARY, ids=[p.stem for p in LIBRARY])
+@pytest.mark.parametrize("path", LIBRARY, ids=[module_name(p) for p in LIBRARY])
 def test_public_symbols_have_docstrings_that_name_their_notebook(path, symbol_sources):
-    module = importlib.import_module(f"nnlib.{path.stem}")
+    name = module_name(path)
+    module = importlib.import_module(f"nnlib.{name}")
     assert module.__doc__ and module.__doc__.strip(), "module docstring missing"
     sources = symbol_sources
     checked = 0
@@ -81,11 +90,11 @@ def test_public_symbols_have_docstrings_that_name_their_notebook(path, symbol_so
         value = getattr(module, name)
         if not (inspect.isclass(value) or inspect.isfunction(value)):
             continue  # constants such as the gate instances: their class is documented
-        notebook = sources[f"{path.stem}.{name}"]
+        notebook = sources[f"{module_name(path)}.{name}"]
         assert value.__doc__ and f"notebooks/{notebook}" in value.__doc__, f"{name}'s docstring must name {notebook}"
         checked += 1
         for method, source in sources.items():
-            if method.startswith(f"{path.stem}.{name}."):
+            if method.startswith(f"{module_name(path)}.{name}."):
                 doc = getattr(value, method.rsplit(".", 1)[1]).__doc__ or ""
                 assert f"notebooks/{source}" in doc, f"{method} was added in {source}; its docstring must say so"
     assert checked, "no documented public symbol found"
@@ -102,32 +111,45 @@ def test_core_imports_without_matplotlib_or_ipywidgets():
 
 
 def test_the_floors_list_exactly_the_modules_that_exist():
-    assert set(FLOORS) == {p.stem for p in LIBRARY}
+    assert set(FLOORS) == {module_name(p) for p in LIBRARY}, "the README's picture of the floors must show every module"
 
 
 def test_the_import_finder_sees_every_form_of_import():
     tree = ast.parse("from nnlib import activations, init as i\nfrom nnlib.layers import Dense\nimport nnlib.optim\n"
-                     "from . import model\nfrom .losses import get\nimport numpy\nfrom os import path\n")
-    assert [m for _, m in nnlib_imports(tree)] == ["activations", "init", "layers", "optim", "model", "losses"]
+                     "from . import model\nfrom .losses import get\nimport numpy\nfrom os import path\n"
+                     "def f():\n    from nnlib.ui.panel import Panel\n    from nnlib.ui import regions\n")
+    assert sorted(m for _, m in nnlib_imports(tree)) == sorted(
+        ["activations", "init", "layers", "optim", "model", "losses", "ui.panel", "ui.regions"])
+    assert [m for _, m in nnlib_imports(ast.parse("from .checks import x\nfrom . import curves"), "ui")] == [
+        "ui.checks", "ui.curves"]
 
 
-@pytest.mark.parametrize("path", LIBRARY, ids=[p.stem for p in LIBRARY])
-def test_imports_point_down_the_floors(path):
-    assert path.stem in FLOORS, f"nnlib.{path.stem} has no floor: add it to FLOORS (and DESIGN's layer picture)"
+@pytest.mark.parametrize("path", LIBRARY, ids=[module_name(p) for p in LIBRARY])
+def test_imports_point_down_the_floors_everywhere(path):
+    """Every import, at the top or inside a function: nnlib modules on a lower floor only (so no cycle, no upward
+    import); numpy and the standard library only, except in nnlib.ui, which may import the front end's packages."""
+    name = module_name(path)
+    assert name in FLOORS, f"nnlib.{name} has no floor: add it to the README's picture of the floors"
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    for line, other in nnlib_imports(tree):  # top-level imports only: viz and widgets import matplotlib inside
-        assert other in FLOORS, f"nnlib.{path.stem}, line {line}: imports nnlib.{other}, which does not exist"
-        assert FLOORS[other] < FLOORS[path.stem], (
-            f"nnlib.{path.stem}, line {line}: imports nnlib.{other} (floor {FLOORS[other]}), which is not below it "
-            f"(floor {FLOORS[path.stem]})")
-    for node in tree.body:
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
-            for name in names:
-                top = name.split(".")[0]
-                assert top in sys.stdlib_module_names or top in ("numpy", "nnlib"), (
-                    f"nnlib.{path.stem} imports {name} at module level; only numpy and the standard library may be"
-                )
+    for line, other in nnlib_imports(tree, name.rpartition(".")[0]):
+        assert other in FLOORS, f"nnlib.{name}, line {line}: imports nnlib.{other}, which does not exist"
+        assert FLOORS[other] < FLOORS[name], (
+            f"nnlib.{name}, line {line}: imports nnlib.{other} (floor {FLOORS[other]}), which is not below it "
+            f"(floor {FLOORS[name]})")
+    allowed = {"numpy", "nnlib"} | (FRONT_END if name.startswith("ui.") else set())
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)) and not getattr(node, "level", 0):
+            for imported in [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]:
+                top = imported.split(".")[0]
+                assert top in sys.stdlib_module_names or top in allowed, (
+                    f"nnlib.{name}, line {node.lineno}: imports {imported}; "
+                    + ("nnlib.ui may import numpy, the standard library and the front end's packages" if name.startswith("ui.")
+                       else "below nnlib.ui only numpy and the standard library may be imported"))
+
+
+def test_the_floor_check_catches_an_import_inside_a_function():
+    tree = ast.parse("def f():\n    from nnlib.ui.panel import Panel\n")
+    assert [m for _, m in nnlib_imports(tree)] == ["ui.panel"] and FLOORS["ui.panel"] > FLOORS["model"]
 
 
 # -- the exporter, on synthetic notebooks ---------------------------------------------------------------------

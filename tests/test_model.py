@@ -1,16 +1,18 @@
 """nnlib.model.Sequential (notebook 08): fit against a hand-written loop, learning, reproducibility, dtype,
-divergence, and every bad input refused before the first step."""
-import re
-
+divergence, every bad input refused before the first step, fit's callbacks and initial_epoch; the penalties in the
+loss and the step (notebook 10); input gradients and an MLP on the real digits (notebook 12). The contract between
+Sequential and its layers: tests/test_layer_contract.py."""
 import numpy as np
 import pytest
 
-from nnlib.callbacks import Callback, History
-from nnlib.data import moons, noisy_function
-from nnlib.layers import Dense
+from nnlib.callbacks import Callback, History, LearningRateScheduler
+from nnlib.data import load_digits, moons, noisy_function, standardize, stratified_split
+from nnlib.gradcheck import numerical_gradient
+from nnlib.layers import Dense, Dropout
 from nnlib.losses import BinaryCrossEntropy, CategoricalCrossEntropy
 from nnlib.model import Sequential, TrainingDiverged
-from nnlib.optim import SGD
+from nnlib.optim import SGD, Adam, StepDecay
+from nnlib.regularizers import L2
 
 
 def small_model(lr=0.5, metrics=("accuracy",), dtype="float64"):
@@ -94,20 +96,28 @@ def test_divergence_stops_at_once_and_names_epoch_loss_and_learning_rate():
 LINE = np.array([[1.0], [2.0], [3.0]]), np.array([1.0, 2.0, 3.0])
 
 
+@pytest.mark.parametrize("lr, validation, epochs_done", [(1e200, True, 0), (1e100, True, 1), (1e100, False, 2)])
+def test_divergence_is_caught_by_the_validation_measure_an_epoch_before_the_next_batch(lr, validation, epochs_done):
+    """Full batch: the epoch's last step overflows the weights; the validation loss after it is the first inf."""
+    model = Sequential([Dense(1, input_dim=1, rng=0)]).compile(SGD(lr), "mse")
+    with pytest.raises(TrainingDiverged, match=r"the loss became inf with learning rate 1e\+\d+") as info:
+        model.fit(*LINE, epochs=50, batch_size=None, validation_data=LINE if validation else None, verbose=0)
+    assert len(model.history.epoch) == epochs_done and info.value.history is model.history
+
+
 @pytest.mark.parametrize("lr, validation, message", [
-    (1e200, True, "training diverged in epoch 1: the loss became inf with learning rate 1e+200; try a smaller one, "
-                  "such as 1e+199. model.history keeps the 0 epochs before."),
-    (1e100, True, "training diverged in epoch 2: the loss became inf with learning rate 1e+100; try a smaller one, "
-                  "such as 1e+99. model.history keeps the 1 epoch before."),
+    pytest.param(1e200, True, "training diverged in epoch 1: the loss became inf with learning rate 1e+200; try a "
+                              "smaller one, such as 1e+199. model.history keeps the 0 epochs before."),
+    pytest.param(1e100, True, "training diverged in epoch 2: the loss became inf with learning rate 1e+100; try a "
+                              "smaller one, such as 1e+99. model.history keeps the 1 epoch before."),
     (1e100, False, "training diverged in epoch 3: the loss became inf with learning rate 1e+100; try a smaller one, "
                    "such as 1e+99. model.history keeps the 2 epochs before."),
 ])
-def test_divergence_is_caught_by_the_validation_measure_an_epoch_before_the_next_batch(lr, validation, message):
-    """Full batch: the epoch's last step overflows the weights; the validation loss after it is the first inf."""
+def test_divergence_during_fit_names_the_epoch_it_happened_in(lr, validation, message):
     model = Sequential([Dense(1, input_dim=1, rng=0)]).compile(SGD(lr), "mse")
     with pytest.raises(TrainingDiverged) as info:
         model.fit(*LINE, epochs=50, batch_size=None, validation_data=LINE if validation else None, verbose=0)
-    assert str(info.value) == message and len(model.history.epoch) == int(message.split(" keeps the ")[1][0])
+    assert str(info.value) == message
 
 
 def test_validation_data_and_split_give_val_twins():
@@ -118,49 +128,6 @@ def test_validation_data_and_split_give_val_twins():
     h2 = model.fit(X[:80], y[:80], epochs=3, validation_data=(X[80:], y[80:]), rng=0, verbose=0)
     assert h2.history == h.history  # the split takes the last 20%, before shuffling
     assert model.evaluate(X[80:], y[80:]) == pytest.approx([h2.history["val_loss"][-1], h2.history["val_accuracy"][-1]])
-
-
-def test_callbacks_and_progress(capsys):
-    class StopAt(Callback):
-        def __init__(self):
-            self.seen, self.model = [], None
-
-        def on_train_begin(self, model):
-            self.model = model
-
-        def on_epoch_end(self, epoch, logs):
-            self.seen.append((epoch, sorted(logs)))
-            if epoch == 3:
-                self.model.stop_training = True
-
-    X, y = moons(n=40, noise=0.1, rng=0)
-    stop = StopAt()
-    history = small_model().fit(X, y, epochs=10, callbacks=[stop], rng=0, verbose=1)
-    assert history.epoch == [1, 2, 3] and stop.seen[0] == (1, ["accuracy", "loss"])
-    out = capsys.readouterr().out
-    lines = out.splitlines()  # outside a notebook: one clean line per reported epoch, no carriage return
-    assert "\r" not in out and [line.split(" - ")[0] for line in lines] == ["epoch 1/10", "epoch 2/10", "epoch 3/10"]
-    assert lines[-1].startswith("epoch 3/10 - loss ") and " - accuracy " in lines[-1]
-    small_model().fit(X, y, epochs=2, rng=0, verbose=2)
-    assert capsys.readouterr().out.count("\n") == 2
-    small_model().fit(X, y, epochs=2, rng=0, verbose=0)
-    assert capsys.readouterr().out == ""
-    assert repr(History()) == "History(no epochs)" and repr(history).startswith("History(3 epochs; last: loss ")
-    h = history.history  # the last epoch's numbers, rounded to 4 places (3 epochs: not the second's)
-    assert repr(history) == f"History(3 epochs; last: loss {h['loss'][-1]:.4f}, accuracy {h['accuracy'][-1]:.4f})"
-    assert h["loss"][1] != h["loss"][-1]
-
-
-def test_verbose_1_reports_about_20_times_and_the_last_epoch(capsys):
-    X, y = moons(n=20, noise=0.1, rng=0)
-    small_model().fit(X, y, epochs=41, rng=0, verbose=1)  # every 41 // 20 = 2 epochs, and epoch 41
-    lines = capsys.readouterr().out.splitlines()
-    assert [line.split(" - ")[0] for line in lines] == [f"epoch {e}/41" for e in [*range(2, 41, 2), 41]]
-    assert re.fullmatch(r"epoch 41/41 - loss \d\.\d{4} - accuracy \d\.\d{4}", lines[-1])
-    small_model().fit(X, y, epochs=19, rng=0, verbose=1)  # fewer than 20 epochs: every one
-    assert len(capsys.readouterr().out.splitlines()) == 19
-    small_model().fit(X, y, epochs=41, rng=0, verbose=2)
-    assert len(capsys.readouterr().out.splitlines()) == 41
 
 
 def test_shuffle_false_takes_the_samples_in_order_and_true_in_the_rngs_order():
@@ -177,50 +144,7 @@ def test_shuffle_false_takes_the_samples_in_order_and_true_in_the_rngs_order():
     assert not all(np.array_equal(a, b) for a, b in zip(trained(0, True), trained(1, True)))
 
 
-def test_without_ipython_loaded_verbose_1_prints_lines(monkeypatch, capsys):
-    import sys
-
-    monkeypatch.delitem(sys.modules, "IPython", raising=False)  # a plain Python script, no IPython imported
-    X, y = moons(n=20, noise=0.1, rng=0)
-    small_model().fit(X, y, epochs=2, rng=0, verbose=1)
-    assert [line.split(" - ")[0] for line in capsys.readouterr().out.splitlines()] == ["epoch 1/2", "epoch 2/2"]
-
-
-def test_in_a_notebook_kernel_verbose_1_moves_a_progress_bar_and_prints_the_last_epoch(monkeypatch, capsys):
-    import IPython
-
-    import nnlib.widgets
-
-    class ZMQInteractiveShell:  # the kernel's shell, as fit recognises it
-        pass
-
-    class Bar:
-        made = []
-
-        def __init__(self, epochs):
-            self.epochs, self.updates = epochs, []
-            Bar.made.append(self)
-
-        def update(self, epoch, numbers):
-            self.updates.append((epoch, numbers))
-
-    monkeypatch.setattr(IPython, "get_ipython", lambda: ZMQInteractiveShell())
-    monkeypatch.setattr(nnlib.widgets, "FitProgress", Bar)
-    X, y = moons(n=20, noise=0.1, rng=0)
-    small_model().fit(X, y, epochs=41, rng=0, verbose=1)
-    (bar,) = Bar.made
-    assert bar.epochs == 41 and [epoch for epoch, _ in bar.updates] == [*range(2, 41, 2), 41]
-    lines = capsys.readouterr().out.splitlines()
-    assert lines == [f"epoch 41/41 - {bar.updates[-1][1]}"] and bar.updates[-1][1].startswith("loss ")
-    small_model().fit(X, y, epochs=3, rng=0, verbose=2)  # verbose 2: lines, no bar
-    assert len(Bar.made) == 1 and len(capsys.readouterr().out.splitlines()) == 3
-    small_model().fit(X, y, epochs=3, rng=0)  # the default is verbose=1: a bar
-    assert len(Bar.made) == 2 and Bar.made[1].epochs == 3 and len(capsys.readouterr().out.splitlines()) == 1
-
-
 def test_summary_is_a_table_of_layers_shapes_and_parameters(capsys):
-    from nnlib.layers import Dropout
-
     Sequential([Dense(3, "relu", input_dim=4), Dropout(0.5), Dense(2, "softmax")]).summary()
     assert capsys.readouterr().out == (
         "layer                               output shape   parameters\n"
@@ -286,6 +210,8 @@ def fails_before_training(model, error, message, *args, **kwargs):
     ((np.ones((5, 2)), np.zeros(5)), {"verbose": 3}, ValueError, "^verbose must be 0, 1 or 2; got 3$"),
     ((np.ones((5, 2)), np.zeros(5)), {"verbose": True}, ValueError, "^verbose must be 0, 1 or 2; got True$"),
     ((np.ones((5, 2)), np.zeros(5)), {"shuffle": "yes"}, TypeError, "^shuffle must be True or False; got str 'yes'$"),
+    ((np.ones((5, 2)), np.zeros(5)), {"initial_epoch": -1}, ValueError, "^initial_epoch must be >= 0; got -1$"),
+    ((np.ones((5, 2)), np.zeros(5)), {"initial_epoch": 1.5}, TypeError, "^initial_epoch must be an integer; got float 1.5$"),
 ])
 def test_bad_fit_arguments_are_refused_before_training(args, kwargs, error, message):
     model = small_model()
@@ -371,21 +297,26 @@ def test_an_mse_model_reports_its_metrics_from_its_outputs():
 
 
 def test_evaluate_on_infinite_weights_raises_training_diverged_not_a_warning():
-    """inf - inf inside the forward pass gives NaN: evaluate says the model diverged, and numpy stays silent."""
+    """inf - inf inside the forward pass gives NaN: evaluate says the model's outputs are not finite (no epoch: it does
+    not train), and numpy stays silent."""
     model = Sequential([Dense(1, input_dim=2, rng=0)]).compile(SGD(0.1), "mse")
     model.fit(np.ones((3, 2)), np.ones(3), epochs=1, verbose=0)
     model.set_weights([np.array([[np.inf], [-np.inf]]), np.zeros(1)])
-    with pytest.raises(TrainingDiverged, match="^training diverged in epoch 2: the loss became nan with learning rate 0.1"):
+    with pytest.raises(TrainingDiverged) as info:
         model.evaluate(np.ones((3, 2)), np.ones(3))
+    assert str(info.value) == ("the model's outputs are not finite: the loss became nan with learning rate 0.1; try a "
+                               "smaller one, such as 0.01. model.history keeps the 1 epoch before.")
+    assert info.value.history is model.history
 
 
-@pytest.mark.xfail(strict=True, raises=AttributeError, reason="nnlib bug: Sequential._diverged reads "
-                   "len(self.history.epoch) while history is None before the first fit (model.py, _diverged)")
 def test_evaluate_before_any_fit_on_infinite_weights_raises_training_diverged():
     model = Sequential([Dense(1, input_dim=2, rng=0)]).compile(SGD(0.1), "mse")
     model.set_weights([np.array([[np.inf], [-np.inf]]), np.zeros(1)])
-    with pytest.raises(TrainingDiverged, match="the loss became nan"):
+    with pytest.raises(TrainingDiverged) as info:
         model.evaluate(np.ones((3, 2)), np.ones(3))
+    assert str(info.value) == ("the model's outputs are not finite: the loss became nan with learning rate 0.1; try a "
+                               "smaller one, such as 0.01. model.history keeps the 0 epochs before.")
+    assert info.value.history is None and model.history is None
 
 
 def test_metrics_of_a_logits_model_are_computed_from_its_probabilities():
@@ -424,21 +355,6 @@ def test_seeded_layers_keep_their_weights_and_unseeded_ones_follow_fits_seed():
     np.testing.assert_array_equal(other[2], np.random.default_rng(1).uniform(-np.sqrt(6 / 5), np.sqrt(6 / 5), (4, 1)))
 
 
-def test_learning_rate_scheduler_sets_and_records_the_lr():
-    from nnlib.callbacks import LearningRateScheduler
-    from nnlib.optim import StepDecay
-
-    X, y = moons(n=40, noise=0.1, rng=0)
-    model = small_model(lr=0.4)
-    history = model.fit(X, y, epochs=5, callbacks=[LearningRateScheduler(StepDecay(2, 0.5))], rng=0, verbose=0)
-    assert history.history["lr"] == [0.4, 0.4, 0.2, 0.2, 0.1] and model.optimizer.lr == 0.1
-    with pytest.raises(TypeError, match=r"^schedule must be a function schedule\(epoch, lr0\) -> lr, such as "
-                                        r"StepDecay\(10\); got float 0.1$"):
-        LearningRateScheduler(0.1)
-    with pytest.raises(ValueError, match="^the schedule's lr must be > 0; got 0$"):
-        model.fit(X, y, epochs=2, callbacks=[LearningRateScheduler(lambda epoch, lr0: lr0 * (1 - epoch))], verbose=0)
-
-
 def test_get_and_set_weights():
     X, y = moons(n=30, noise=0.1, rng=0)
     a = small_model()
@@ -454,3 +370,151 @@ def test_get_and_set_weights():
         b.set_weights(a.get_weights()[:2])
     with pytest.raises(ValueError, match=r"weights\[0\] must have shape \(2, 8\)"):
         b.set_weights([np.ones((3, 8))] + a.get_weights()[1:])
+
+
+# ---- fit's callbacks and initial_epoch ------------------------------------------------------------------------
+
+
+def test_fit_runs_your_callbacks_before_its_history_and_progress(capsys):
+    """fit's callbacks are [yours..., a new History, the progress]: an entry your callback adds to logs is recorded in
+    the History and shown by the progress."""
+    class Doubled(Callback):
+        def on_epoch_end(self, epoch, logs):
+            logs["doubled"] = 2 * logs["loss"]
+
+    X, y = moons(n=40, noise=0.1, rng=0)
+    model = small_model()
+    history = model.fit(X, y, epochs=3, rng=0, verbose=2, callbacks=[Doubled()])
+    assert history is model.history and isinstance(history, History) and isinstance(history, Callback)
+    assert list(history.history) == ["loss", "accuracy", "doubled"]
+    assert history.history["doubled"] == [2 * loss for loss in history.history["loss"]]
+    lines = capsys.readouterr().out.splitlines()
+    h = history.history
+    assert lines == [f"epoch {e}/3 - loss {h['loss'][e - 1]:.4f} - accuracy {h['accuracy'][e - 1]:.4f} - doubled "
+                     f"{h['doubled'][e - 1]:.4f}" for e in (1, 2, 3)]
+
+
+def test_every_fit_makes_a_new_history_and_a_history_of_your_own_collects_them():
+    X, y = moons(n=40, noise=0.1, rng=0)
+    model, mine = small_model(), History()
+    first = model.fit(X, y, epochs=2, rng=0, verbose=0, callbacks=[mine])
+    second = model.fit(X, y, epochs=5, initial_epoch=2, rng=1, verbose=0, callbacks=[mine])
+    assert second is model.history and first is not second and mine is not second
+    assert first.epoch == [1, 2] and second.epoch == [3, 4, 5] and mine.epoch == [1, 2, 3, 4, 5]
+    assert mine.history == {key: first.history[key] + second.history[key] for key in first.history}
+
+
+def trained_in_parts(ends, rng=3):
+    """A model with dropout, Adam, a step schedule and validation data, fit to each epoch of `ends` in turn (each fit
+    going on from the one before with initial_epoch), all from one generator. Returns (model, [History of each fit])."""
+    X, y = moons(n=60, noise=0.2, rng=0)
+    model = Sequential([Dense(8, "tanh", input_dim=2), Dropout(0.2), Dense(1, "sigmoid")])
+    model.compile(Adam(0.02), "binary_crossentropy", ["accuracy"])
+    generator, schedule = np.random.default_rng(rng), LearningRateScheduler(StepDecay(3, 0.5))
+    histories, done = [], 0
+    for end in ends:
+        histories.append(model.fit(X[:40], y[:40], epochs=end, initial_epoch=done, batch_size=8, rng=generator,
+                                   validation_data=(X[40:], y[40:]), verbose=0, callbacks=[schedule]))
+        done = end
+    return model, histories
+
+
+def test_fit_with_initial_epoch_goes_on_as_one_longer_fit():
+    """fit(epochs=5), then fit(epochs=8, initial_epoch=5) with the same generator: the weights of one fit(epochs=8),
+    bit for bit (shuffles, dropout masks, Adam's state and the schedule's lr0 go on), epochs numbered 6 to 8."""
+    (whole, (one,)), (parts, (first, second)) = trained_in_parts([8]), trained_in_parts([5, 8])
+    assert one.epoch == list(range(1, 9)) and first.epoch == [1, 2, 3, 4, 5] and second.epoch == [6, 7, 8]
+    for key in one.history:
+        assert first.history[key] + second.history[key] == one.history[key], key
+    assert one.history["lr"] == [0.02, 0.02, 0.02, 0.01, 0.01, 0.01, 0.005, 0.005]
+    assert all(np.array_equal(a, b) for a, b in zip(whole.get_weights(), parts.get_weights()))
+    assert whole.optimizer.state[0]["step"] == parts.optimizer.state[0]["step"] == 8 * 5  # 5 batches per epoch
+    (three_parts, _) = trained_in_parts([2, 6, 8])
+    assert all(np.array_equal(a, b) for a, b in zip(whole.get_weights(), three_parts.get_weights()))
+    (other, _) = trained_in_parts([8], rng=4)  # the control: another generator gives other weights
+    assert not np.array_equal(other.get_weights()[0], whole.get_weights()[0])
+
+
+def test_initial_epoch_at_or_past_epochs_trains_nothing():
+    X, y = moons(n=20, noise=0.1, rng=0)
+    model = small_model()
+    model.fit(X, y, epochs=2, rng=0, verbose=0)
+    weights = model.get_weights()
+    history = model.fit(X, y, epochs=2, initial_epoch=2, rng=0, verbose=0)
+    assert history.epoch == [] and history.history == {}
+    assert all(np.array_equal(a, b) for a, b in zip(weights, model.get_weights()))
+
+
+# ---- penalties in the loss and the step (notebook 10) ----------------------------------------------------------
+
+
+def test_the_penalty_joins_the_loss_and_the_step():
+    """One SGD step of a model with an L2 penalty equals the step computed by hand."""
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(6, 2)), rng.normal(size=6)
+    model = Sequential([Dense(1, input_dim=2, kernel_regularizer=L2(0.5), rng=0)]).compile(SGD(0.1), "mse")
+    W, b = model.layers[0].params["W"].copy(), model.layers[0].params["b"].copy()
+    history = model.fit(X, y, epochs=1, batch_size=None, shuffle=False, verbose=0)
+    residual = (X @ W + b)[:, 0] - y
+    assert history.history["loss"][0] == pytest.approx(np.mean(residual**2) + 0.5 * np.sum(W**2), rel=1e-12)
+    grad_W = X.T @ (2 * residual[:, None] / 6) + 2 * 0.5 * W
+    np.testing.assert_allclose(model.layers[0].params["W"], W - 0.1 * grad_W, rtol=1e-12)
+    assert model.penalty() == pytest.approx(0.5 * np.sum(model.layers[0].params["W"] ** 2))
+    assert model.evaluate(X, y) == pytest.approx(np.mean((model.predict(X)[:, 0] - y) ** 2) + model.penalty())
+
+
+# ---- input gradients and the digits MLP (notebook 12) ------------------------------------------------------------
+
+
+def test_input_gradient_is_the_derivative_of_the_class_score():
+    rng = np.random.default_rng(0)
+    model = Sequential([Dense(7, "tanh", input_dim=4, rng=1), Dense(5, "relu", rng=2), Dense(3, "softmax", rng=3)])
+    X = rng.normal(size=(6, 4))
+
+    def score(x, k):
+        a = x[None, :]
+        for layer in model.layers[:-1]:
+            a = layer.forward(a, training=False)
+        return float((a @ model.layers[-1].params["W"] + model.layers[-1].params["b"])[0, k])
+
+    for k in range(3):
+        G = model.input_gradient(X, k)
+        assert G.shape == X.shape
+        for i in range(len(X)):
+            numeric = numerical_gradient(lambda x: score(x, k), X[i].copy())
+            assert np.allclose(G[i], numeric, rtol=1e-6, atol=1e-8)
+    assert model.layers[0].needs_input_grad is False  # put back: the model's first layer needs no input gradient
+    with pytest.raises(ValueError, match="k must be an output of the model, 0 .. 2; got 3"):
+        model.input_gradient(X, 3)
+    with pytest.raises(ValueError, match="^k must be >= 0; got -1$"):
+        model.input_gradient(X, -1)
+
+
+def test_input_gradient_is_taken_in_inference_mode():
+    """With dropout in the model: the gradient of the score predict computes, the same at every call."""
+    model = Sequential([Dense(6, "tanh", input_dim=3, rng=1), Dropout(0.5, rng=2), Dense(2, "softmax", rng=3)])
+    X = np.random.default_rng(4).normal(size=(5, 3))
+    W1, b1, W2 = model.layers[0].params["W"], model.layers[0].params["b"], model.layers[2].params["W"]
+    h = np.tanh(X @ W1 + b1)
+    expected = ((1 - h**2) * W2[:, 1]) @ W1.T  # d z_1 / d x, no unit dropped
+    np.testing.assert_allclose(model.input_gradient(X, 1), expected, rtol=1e-12, atol=1e-15)
+
+
+def test_input_gradient_leaves_fit_unchanged():
+    X, y = np.random.default_rng(1).normal(size=(40, 3)), np.arange(40) % 2
+    model = Sequential([Dense(4, "relu", input_dim=3, rng=0), Dense(2, "softmax", rng=1)])
+    model.compile("sgd", "categorical_crossentropy")
+    model.fit(X, y, epochs=1, verbose=0, rng=0)
+    model.input_gradient(X, 1)
+    assert model.layers[0].needs_input_grad is False and model.layers[-1].activation.__class__.__name__ == "Softmax"
+
+
+def test_an_mlp_on_the_real_digits_reaches_95_percent_on_its_test_set():
+    X, y = load_digits()
+    train, test = stratified_split(y, (0.8, 0.2), rng=0)
+    X_train, X_test = standardize(X[train], X[test])
+    model = Sequential([Dense(32, "relu", input_dim=64, rng=0), Dense(10, "softmax", rng=1)])
+    model.compile(Adam(3e-3), "categorical_crossentropy", ["accuracy"])
+    model.fit(X_train, y[train], epochs=10, batch_size=32, verbose=0, rng=0)
+    accuracy = np.mean(model.predict(X_test).argmax(axis=1) == y[test])
+    assert accuracy >= 0.95

@@ -8,13 +8,13 @@ import sys
 
 import pytest
 
-from conftest import NOTEBOOK_PATHS, NOTEBOOKS, ROOT, code_cells, read_notebook, source, tagged
+from conftest import NOTEBOOK_PATHS, NOTEBOOKS, ROOT, code_cells, label, read_notebook, source, tagged
 
 NAME = re.compile(r"^(\d\d)_[a-z0-9]+(?:_[a-z0-9]+)*\.ipynb$")
 MACHINE_PATH = re.compile(r"(/home/|/root/|/tmp/|/Users/|/private/var/|[A-Z]:\\\\|site-packages)")
 WARNING = re.compile(r"\b\w*Warning\b:|\bwarnings\.warn\b")
 WIDGET_CALLBACK = re.compile(r"\binteractive_output\(|\binteract(?:_manual)?\(|@interact\b|^\s*with \w+:", re.M)
-ids = [p.name for p in NOTEBOOK_PATHS]
+ids = [p.relative_to(NOTEBOOKS).as_posix() for p in NOTEBOOK_PATHS]
 
 
 def test_notebooks_are_named_in_sequence_without_gaps():
@@ -32,7 +32,7 @@ def test_opens_with_a_title_and_what_the_learner_will_be_able_to_do(path):
     assert first["cell_type"] == "markdown", "the first cell must be Markdown"
     text = source(first)
     title = text.splitlines()[0]
-    assert re.match(rf"^# {path.name[:2]} · \S", title), f"first line must be '# {path.name[:2]} · Title', got {title!r}"
+    assert re.match(rf"^# {label(path)} · \S", title), f"first line must be '# {label(path)} · Title', got {title!r}"
     after = text.split("**After this notebook you will be able to:**")
     assert len(after) == 2, "the first cell must say '**After this notebook you will be able to:**'"
     bullets = [line for line in after[1].splitlines() if line.startswith("- ")]

@@ -304,3 +304,20 @@ def test_names_and_interface():
         get(0.1)
     with pytest.raises(NotImplementedError, match=r"Optimizer must define update\(param, grad, state\)"):
         Optimizer(0.1).step([np.ones(1)], [np.ones(1)])
+
+
+def test_an_optimizer_describes_its_hyper_parameters_and_not_its_state():
+    """get_config (notebook 03's Describable) replaces notebook 09's hyperparameters(): every attribute but the state."""
+    sgd = SGD(0.1, momentum=0.9)
+    sgd.step([np.ones(2)], [np.ones(2)])
+    assert sgd.state[0]["velocity"].tolist() == [1.0, 1.0]
+    assert sgd.get_config() == {"lr": 0.1, "momentum": 0.9, "nesterov": False, "weight_decay": 0.0}
+    assert AdamW().get_config() == {"lr": 0.001, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.01}
+    assert RMSProp(0.02, momentum=0.5).get_config() == {"lr": 0.02, "rho": 0.99, "eps": 1e-8, "momentum": 0.5}
+    assert sgd.state_dict()["hyperparameters"] == sgd.get_config() and not hasattr(sgd, "hyperparameters")
+    again = SGD.from_config(sgd.get_config())
+    assert repr(again) == repr(sgd) and again.state == {}
+    # a schedule describes itself too, and compares by its settings
+    assert StepDecay(10, 0.5).get_config() == {"step_size": 10, "gamma": 0.5} and StepDecay(10, 0.5) == StepDecay(10, 0.5)
+    assert StepDecay(10, 0.5) != StepDecay(10, 0.25) and CosineDecay(5) == CosineDecay(5, lr_min=0.0)
+    assert repr(ExponentialDecay(0.9)) == "ExponentialDecay(gamma=0.9)" and hash(CosineDecay(5)) == hash(CosineDecay(5))

@@ -4,7 +4,7 @@ from importlib import metadata
 
 from packaging.requirements import Requirement
 
-from conftest import NOTEBOOK_PATHS, ROOT, read_notebook, source
+from conftest import NOTEBOOK_PATHS, ROOT, label, read_notebook, source
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 PYPROJECT = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
@@ -33,9 +33,10 @@ def test_ci_runs_the_readme_test_command_in_a_fresh_virtual_environment():
 def test_readme_and_the_welcome_map_list_every_notebook():
     welcome = "\n".join(source(c) for c in read_notebook(ROOT / "notebooks" / "00_welcome.ipynb")["cells"]
                         if c["cell_type"] == "markdown")
-    for path in NOTEBOOK_PATHS:
-        assert re.search(rf"^\| {path.name[:2]} \| \[[^]]+\]\(notebooks/{path.name}\) \|", README, re.M), path.name
-        assert re.search(rf"^\| {path.name[:2]} \| \[[^]]+\]\({path.name}\) \|", welcome, re.M), path.name
+    for path in NOTEBOOK_PATHS:  # the series, then the appendix ("A", at notebooks/appendix/...)
+        where = path.relative_to(ROOT / "notebooks").as_posix()
+        assert re.search(rf"^\| {label(path)} \| \[[^]]+\]\(notebooks/{where}\) \|", README, re.M), where
+        assert re.search(rf"^\| {label(path)} \| \[[^]]+\]\({where}\) \|", welcome, re.M), where
 
 
 PINNED = {"torch": "a newer release from PyPI would be a CUDA build of several GB"}

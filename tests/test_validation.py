@@ -2,8 +2,6 @@
 import numpy as np
 import pytest
 
-from nnlib import activations, init, losses, metrics, optim
-from nnlib.config import lookup
 from nnlib.validation import as_array, as_binary, as_count, as_generator, as_number, describe
 
 
@@ -90,20 +88,3 @@ def test_as_generator_reproduces_from_a_seed():
 def test_describe_is_short():
     assert describe(np.zeros((2, 3))) == "an array of shape (2, 3) and dtype float64"
     assert describe("x" * 100).endswith("...") and len(describe("x" * 100)) < 70
-
-
-def test_lookup_ignores_case_spaces_and_dashes_and_lists_the_valid_names():
-    registry = {"leaky_relu": 1, "mse": 2}
-    assert lookup(" Leaky-ReLU ", registry, "activation") == 1 and lookup("MSE", registry, "loss") == 2
-    with pytest.raises(ValueError, match=r"^unknown loss 'hinge'; valid names: leaky_relu, mse$"):
-        lookup("hinge", registry, "loss")
-    with pytest.raises(ValueError, match=r"^unknown loss None; valid names: leaky_relu, mse$"):
-        lookup(None, registry, "loss")
-
-
-def test_every_registry_accepts_names_the_same_way():
-    assert init.get("He-Normal") is init.he_normal
-    assert isinstance(activations.get("Leaky-ReLU"), activations.LeakyReLU)
-    assert isinstance(losses.get("Binary-CrossEntropy"), losses.BinaryCrossEntropy)
-    assert metrics.get("ACC") == ("accuracy", metrics.accuracy)
-    assert type(optim.get(" AdamW ")) is optim.AdamW

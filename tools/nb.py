@@ -4,7 +4,8 @@
     python tools/nb.py topy notebooks/01_mcculloch_pitts.ipynb   write build/nbsrc/01_mcculloch_pitts.py to edit
     python tools/nb.py build build/nbsrc/01_mcculloch_pitts.py   notebook from the script, export nnlib, execute
     python tools/nb.py run notebooks/02_perceptron.ipynb         re-execute in place in a fresh kernel
-    python tools/nb.py run --all                                 re-execute every notebook (after nnlib changed)
+    python tools/nb.py run --all                                 re-execute every notebook (after nnlib changed):
+                                                                 00-NN, the appendix, the classroom pages
 
 The .ipynb files in notebooks/ are the only source; the percent scripts (jupytext's "py:percent" format,
 `# %%` cells, `# %% [markdown]`, `# %% tags=["exercise"]`) are a scratch form for editing and are not
@@ -49,7 +50,8 @@ def topy(paths: list[Path], out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for path in paths:
         nb = jupytext.read(path)
-        target = out / (path.stem + ".py")
+        folder = path.parent.name
+        target = out / ((f"{folder}_" if folder in ("classroom", "appendix") else "") + path.stem + ".py")
         jupytext.write(nb, target, fmt="py:percent")
         print(f"{_shown(path)} -> {_shown(target)}")
 
@@ -66,8 +68,9 @@ def frompy(path: Path) -> Path:
             cell.outputs, cell.execution_count = [], None
     _cell_ids(nb)
     target = NOTEBOOKS / (path.stem + ".ipynb")
-    if path.stem.startswith("classroom_"):  # the classroom pages live in notebooks/classroom/ (Voila pages)
-        target = NOTEBOOKS / "classroom" / (path.stem.removeprefix("classroom_") + ".ipynb")
+    for folder in ("classroom", "appendix"):  # classroom_x.py -> notebooks/classroom/x.ipynb (Voila pages), ...
+        if path.stem.startswith(folder + "_"):
+            target = NOTEBOOKS / folder / (path.stem.removeprefix(folder + "_") + ".ipynb")
     nbformat.write(nb, target)
     return target
 
@@ -133,7 +136,8 @@ def main(argv=None) -> int:
         targets = [frompy(p.resolve()) for p in args.scripts]
         export()
     else:
-        targets = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")) if args.all else [p.resolve() for p in args.notebooks]
+        targets = (sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")) + sorted(NOTEBOOKS.glob("appendix/*.ipynb"))
+                   + sorted(NOTEBOOKS.glob("classroom/*.ipynb")) if args.all else [p.resolve() for p in args.notebooks])
         if not targets:
             parser.error("name notebooks to run, or --all")
     for target in targets:

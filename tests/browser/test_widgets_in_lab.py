@@ -13,7 +13,7 @@ new figure are measured in the page and reported per panel, with the worst panel
 250 ms (a benchmark: reported, not asserted); a screenshot of each panel is saved in a temporary
 folder (the paths are printed).
 
-A panel with a Play button (`.nnlib-play`: nnlib.widgets.Playground, whose first slider, "epochs", gets the
+A panel with a Play button (`.nnlib-play`: nnlib.ui.playground.Playground, whose first slider, "epochs", gets the
 key presses above like any other, five of them, back and forth, for a median) is then also trained live. A MutationObserver in the page records the
 time and the epoch number ("epoch N: ...") of every change of the status line. Play is clicked: within 20 s
 the epoch must advance at least 3 times, only upwards, the figure must redraw and no status may lack its
@@ -209,7 +209,7 @@ def report(reporter, results):
                             f"figure, median); {over} of {len(panels)} panels above {TARGET_MS} ms")
 
 
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")) + sorted((ROOT / "notebooks").glob("appendix/*.ipynb"))
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
 
@@ -431,7 +431,7 @@ class Run:
         self.page, self.path, self.errors, self.failure = page, path, [], None
         self.last = last_widget_cell(path)
         self.started, self.open_s, self.run_s = time.monotonic(), None, None
-        self.id = page.evaluate(OPEN, path.name)
+        self.id = page.evaluate(OPEN, path.relative_to(ROOT / "notebooks").as_posix())
 
     def advance(self):
         """One look: start Run All once the notebook's kernel is idle, then note when every cell has run.

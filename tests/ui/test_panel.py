@@ -1,5 +1,5 @@
-"""nnlib.viz (the linear boundary of notebook 01, the network diagram of 04) and nnlib.widgets (the Panel of
-notebook 00), headless."""
+"""nnlib.ui.panel (notebook 00), headless: Panel (redraws on set and on slider moves, its widget and still picture,
+errors in the status line, its checks, the delay, the layout kept from the first render) and value_slider."""
 import ipywidgets as widgets
 import matplotlib
 
@@ -9,49 +9,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from nnlib.viz import LinearBoundary, NetworkDiagram, half_plane  # noqa: E402
-from nnlib.widgets import Panel, value_slider  # noqa: E402
-
-BOX = ((-1.0, 2.0), (-1.0, 3.0))
-
-
-def area(polygon):
-    x, y = polygon[:, 0], polygon[:, 1]
-    return 0.5 * abs(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1)))
-
-
-@pytest.mark.parametrize("w, b", [([1, 1], -1), ([2, -1], 0.5), ([0, 1], -1), ([1, 0], 0), ([-1, -3], 2)])
-def test_half_plane_is_the_part_of_the_box_on_the_positive_side(w, b):
-    polygon = half_plane(w, b, *BOX)
-    assert (polygon @ np.array(w, float) + b >= -1e-12).all()
-    grid = np.stack(np.meshgrid(np.linspace(-1, 2, 301), np.linspace(-1, 3, 401)), axis=-1).reshape(-1, 2)
-    fraction = ((grid @ np.array(w, float) + b) >= 0).mean()
-    assert area(polygon) == pytest.approx(fraction * 12.0, abs=0.05)
-
-
-def test_half_plane_degenerate_cases():
-    assert area(half_plane([0, 0], 1, *BOX)) == pytest.approx(12.0)
-    assert half_plane([0, 0], -1, *BOX).shape == (0, 2)
-    assert half_plane([1, 0], -5, *BOX).shape == (0, 2)
-    with pytest.raises(ValueError, match=r"w must have 2 entries \(a line in the plane\); got shape \(3,\)"):
-        half_plane([1, 2, 3], 0, *BOX)
-
-
-def test_linear_boundary_moves_its_artists():
-    fig = Figure()
-    ax = fig.add_subplot()
-    ax.set(xlim=BOX[0], ylim=BOX[1])
-    boundary = LinearBoundary(ax, [1, 1], -1)
-    line, region = boundary.line, boundary.region
-    xs, ys = boundary.line.get_data()
-    assert np.allclose(np.add(xs, ys), 1.0) and line.get_visible() and region.get_visible()
-    assert sorted(np.round(xs, 9).tolist()) == [-1.0, 2.0]  # from (-1, 2) to (2, -1) across the box
-    boundary.update([0, 2], -2)
-    xs, ys = boundary.line.get_data()
-    assert np.allclose(ys, 1.0) and sorted(xs) == [-1.0, 2.0]
-    assert boundary.line is line and boundary.region is region, "update must move artists, not make new ones"
-    boundary.update([0, 0], -1)
-    assert not line.get_visible() and not region.get_visible()
+from nnlib.ui.panel import Panel, value_slider  # noqa: E402
 
 
 def make_panel(**kwargs):
@@ -153,7 +111,7 @@ def test_value_slider_refuses_bad_arguments():
 
 @pytest.mark.parametrize("kind", [widgets.FloatSlider, widgets.FloatLogSlider, widgets.FloatRangeSlider])
 def test_panel_refuses_float_sliders_and_says_why(kind):
-    with pytest.raises(TypeError, match=r"floating-point grid .* use nnlib.widgets.value_slider"):
+    with pytest.raises(TypeError, match=r"floating-point grid .* use nnlib\.ui\.panel\.value_slider\(values, value\) for exact values$"):
         Panel(Figure(), {"a": kind()}, lambda a: "")
 
 
@@ -163,28 +121,6 @@ def test_panel_set_names_a_value_the_slider_does_not_have():
     assert panel.set(b=1) == "b = 1.0"
     with pytest.raises(ValueError, match=r"b=0.5 is not a value the control allows"):
         panel.set(b=0.5)
-
-
-def test_network_diagram_draws_one_arrow_per_weight_and_updates_in_place():
-    W1, W2 = np.array([[0.5, -1.0, 0.2], [1.0, 0.5, -0.4]]), np.array([[1.0], [-2.0], [0.5]])
-    fig = Figure()
-    diagram = NetworkDiagram(fig.add_subplot(), [W1, W2], [[1, 2], [0.1, 0.2, 0.3], [0.9]])
-    edges = diagram.edges
-    assert len(edges.get_segments()) == 6 + 3 and diagram.sizes == [2, 3, 1]
-    widths = np.asarray(edges.get_linewidths())
-    assert widths.argmax() == 7 and widths.argmin() == 2  # |-2| is the widest arrow, |0.2| the thinnest
-    colours = edges.get_colors()
-    assert (colours[[1, 5, 7], 0] > 0.8).all() and (colours[[0, 2, 3, 4, 6, 8], 2] > 0.7).all()  # red < 0, blue >= 0
-    assert [t.get_text() for t in diagram.texts[1]] == ["0.10", "0.20", "0.30"]
-    diagram.update([W1, -W2], [[1, 2], [0.5, 0.5, 0.5], [0.25]])
-    assert diagram.edges is edges and diagram.texts[2][0].get_text() == "0.25"
-    assert edges.get_colors()[7, 2] > 0.7  # the -2 arrow turned positive, hence blue
-    with pytest.raises(ValueError, match=r"weights\[1\] must have 3 rows \(the units of weights\[0\]\); got shape \(2, 1\)"):
-        NetworkDiagram(fig.add_subplot(), [W1, np.ones((2, 1))])
-    with pytest.raises(ValueError, match=r"weights must keep the layer sizes \[2, 3, 1\]"):
-        diagram.update([np.ones((2, 4)), np.ones((4, 1))])
-    with pytest.raises(TypeError, match="weights must be a non-empty list of 2-D arrays"):
-        NetworkDiagram(fig.add_subplot(), W1)
 
 
 def test_panel_delay_redraws_once_for_a_quick_series_of_moves():
@@ -237,15 +173,3 @@ def test_panel_keeps_the_layout_of_its_first_render_and_sends_the_status_first()
     assert ax.get_position().bounds == position  # not laid out again
 
 
-def test_digits_explorer_retrains_on_each_move():
-    from nnlib.widgets import digits_explorer, digits_split
-
-    X_train, y_train, X_val, y_val = digits_split()
-    assert X_train.shape == (1078, 64) and X_val.shape == (360, 64) and len(y_train) == 1078 and len(y_val) == 360
-    assert abs(X_train.mean()) < 1e-12  # standardised with the training images' statistics
-    small = (X_train[:200], y_train[:200], X_val[:100], y_val[:100])
-    panel = digits_explorer(small)
-    assert panel.title == "Digits: hidden units, epochs and L2" and list(panel.controls) == ["hidden", "epochs", "l2"]
-    status = panel.set(hidden=4, epochs=5)
-    assert status.startswith("4 hidden units, 5 epochs, L2 0: training accuracy ") and "of 100 wrong" in status
-    assert panel.set(hidden=8, epochs=5) != status  # retrained, with other numbers

@@ -1,6 +1,7 @@
-"""The playground of notebook 10 (nnlib.widgets.playground / Playground), headless: every control at its extremes,
-the generated code reproducing the playground's numbers exactly, the diagnosis, CSV upload, saving, live training
-with play/pause/step on a real asyncio event loop, and the checks on playground(**defaults)."""
+"""nnlib.ui.playground (the playground of notebook 10: playground / Playground), headless: every control at its
+extremes, the generated code reproducing the playground's model bit for bit (after a retrain, step() and play), the
+diagnosis, CSV upload, saving, live training with play/pause/step on a real asyncio event loop, the checks on
+playground(**defaults), and its figure rendered to PNG."""
 import asyncio
 import contextlib
 import html
@@ -15,9 +16,17 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+from matplotlib.figure import Figure  # noqa: E402
+
+from nnlib import data  # noqa: E402
 from nnlib.model import TrainingDiverged  # noqa: E402
+from nnlib.recipe import DATASETS, Recipe  # noqa: E402
 from nnlib.saving import load_model  # noqa: E402
-from nnlib.widgets import DATASETS, Playground, playground  # noqa: E402
+from nnlib.ui.curves import HistoryCurves  # noqa: E402
+from nnlib.ui.network import NetworkHeatmaps  # noqa: E402
+from nnlib.ui.playground import Playground, playground  # noqa: E402
+from nnlib.ui.regions import DecisionRegions  # noqa: E402
+from ui_helpers import history_of, network_inputs  # noqa: E402
 
 CONTROLS = ["epochs", "lr", "optimizer", "schedule", "batch_size", "dataset", "classes", "noise", "points",
             "validation", "seed", "x1", "x2", "x1_squared", "x2_squared", "x1_x2", "sin_x1", "sin_x2",
@@ -61,8 +70,8 @@ def assert_reproduces(p):
 
 def snapshot(p):
     """Everything an upload that is refused must leave as it was."""
-    return (dict(p.settings), p.status, p.image.value, tuple(p.controls["dataset"].options),
-            p.controls["dataset"].value, {k: list(v) for k, v in p.history.history.items()}, sorted(p.uploaded),
+    return (p.recipe, dict(p.recipe.settings), p.model, p.status, p.image.value, tuple(p.controls["dataset"].options),
+            p.controls["dataset"].value, {k: list(v) for k, v in p.history.history.items()}, dict(p.files),
             p.verdict.value, {name: c.value for name, c in p.controls.items()})
 
 
@@ -70,8 +79,11 @@ def test_the_controls_are_the_documented_ones():
     p = playground(epochs=10)
     assert list(p.controls) == CONTROLS
     assert isinstance(p, Playground) and p.widget is not None and p.image.value[:8] == b"\x89PNG\r\n\x1a\n"
-    assert p.settings == {name: c.value for name, c in p.controls.items()}
-    assert p.settings["dataset"] == "moons" and p.settings["lr"] == 0.3 and p.settings["hidden_layers"] == 2
+    assert set(CONTROLS) == set(Recipe.DEFAULTS)  # a control per setting of a Recipe
+    assert isinstance(p.recipe, Recipe) and p.files == {}
+    assert p.recipe.settings == {name: c.value for name, c in p.controls.items()} == {**Recipe.DEFAULTS, "epochs": 10}
+    assert p.recipe.settings["dataset"] == "moons" and p.recipe.settings["lr"] == 0.3
+    assert not hasattr(p, "settings") and not hasattr(p, "uploaded")
 
 
 # ---- every control at its extremes ---------------------------------------------------------------------------
@@ -107,9 +119,9 @@ def test_every_control_at_its_extremes(lab, name):
         status = p.set(**{**base, name: value})
         healthy(p, status)
         assert p.controls[name].value == value
-        assert p.settings == {**base, name: value}  # trained on what the controls say
+        assert p.recipe.settings == {**base, name: value}  # trained on what the controls say
         if TRAINED.fullmatch(status):
-            assert int(TRAINED.fullmatch(status)[1]) == p.settings["epochs"] == len(p.history.epoch)
+            assert int(TRAINED.fullmatch(status)[1]) == p.recipe.settings["epochs"] == len(p.history.epoch)
 
 
 @pytest.mark.parametrize("dataset", DATASETS)
@@ -118,7 +130,7 @@ def test_every_data_set_with_every_activation(lab, dataset):
     for activation in ACTIVATIONS:
         status = p.set(**{**base, "epochs": 20, "dataset": dataset, "activation": activation, "classes": 4})
         healthy(p, status)
-        assert p.settings["dataset"] == dataset and p.settings["activation"] == activation
+        assert p.recipe.settings["dataset"] == dataset and p.recipe.settings["activation"] == activation
         assert p.data["n_classes"] == (4 if dataset == "blobs" else 2)
         assert p.axes["regions"].get_title() == dataset
         assert "<tr><td>points</td><td>100</td><td>100</td></tr>" in p.numbers.value
@@ -127,7 +139,7 @@ def test_every_data_set_with_every_activation(lab, dataset):
 def test_the_figure_changes_with_the_data_set():
     p = playground(epochs=20)
     images = {"moons": p.image.value}
-    for dataset in DATASETS[1:]:
+    for dataset in list(DATASETS)[1:]:
         before = p.image.value
         p.set(dataset=dataset)
         assert p.image.value != before, dataset
@@ -139,10 +151,10 @@ def test_the_figure_changes_with_the_data_set():
 
 def test_a_setting_without_inputs_says_so_and_changes_nothing_else():
     p = playground(epochs=20)
-    image, settings = p.image.value, dict(p.settings)
+    image, recipe, model = p.image.value, p.recipe, p.model
     status = p.set(x1=False, x2=False)
     assert status == "choose at least one input feature (x1, x2, ...): without one, the network has no input"
-    assert p.image.value == image and p.settings == settings
+    assert p.image.value == image and p.recipe is recipe and p.model is model  # the last run stays
     assert TRAINED.fullmatch(p.set(x2_squared=True))
     assert p.data["names"] == ["x2^2"]
 
@@ -166,14 +178,14 @@ CONFIGURATIONS = {
 
 def test_code_reproduces_the_default_run():
     p = playground()
-    assert p.settings["epochs"] == 300 and len(p.history.epoch) == 300
+    assert p.recipe.settings["epochs"] == 300 and len(p.history.epoch) == 300
     assert_reproduces(p)
 
 
 @pytest.mark.parametrize("settings", list(CONFIGURATIONS.values()), ids=list(CONFIGURATIONS))
 def test_code_reproduces(settings):
     p = playground(epochs=20, **settings)
-    assert p.settings == {**p.settings, **settings}
+    assert p.recipe.settings == {**Recipe.DEFAULTS, "epochs": 20, **settings}
     assert_reproduces(p)
 
 
@@ -194,6 +206,19 @@ def test_code_reproduces_epochs_played_with_step():
     for epochs in (1, 3, 1, 2):
         p.step(epochs)
     assert len(p.history.epoch) == 34 and p.counter.value == "<b>epoch 34</b>"
+    assert_reproduces(p)
+
+
+def test_code_reproduces_several_frames_worth_of_steps():
+    """What Play does, frame by frame (step(epochs_per_frame) and a redraw), without an event loop."""
+    p = playground(epochs=20, dropout=0.2, optimizer="adam", lr=0.01, schedule="cosine", batch_size=32)
+    images = [p.image.value]
+    for frame in range(1, 4):
+        status = p.step(Playground.epochs_per_frame)
+        healthy(p, status)
+        assert len(p.history.epoch) == 20 + frame * Playground.epochs_per_frame and p.image.value not in images
+        images.append(p.image.value)
+    assert f"epochs={20 + 3 * Playground.epochs_per_frame}," in p.code()
     assert_reproduces(p)
 
 
@@ -227,7 +252,7 @@ def test_code_reproduces_an_uploaded_file(points_csv, tmp_path, monkeypatch):
     content, X, y = points_csv
     p = playground(epochs=50)
     p.upload(content, "my points.csv")
-    assert p.settings["dataset"] == "my points.csv" and p.data["n_classes"] == 3
+    assert p.recipe.settings["dataset"] == "my points.csv" and p.data["n_classes"] == 3
     assert "read_points(Path('my points.csv').read_bytes(), 'my points.csv')" in p.code()
     (tmp_path / "my points.csv").write_bytes(content)
     monkeypatch.chdir(tmp_path)
@@ -317,9 +342,17 @@ def test_a_full_batch_divergence_is_diagnosed():
     p.controls["lr"].value = 3.0  # as the browser moves the slider
     assert p.status == "epoch 11: diverged in epoch 12"
     assert p.diagnosis()[0] == "diverged" and isinstance(p.error, TrainingDiverged)
-    with pytest.raises(TrainingDiverged, match=r"^training diverged in epoch 12: the loss became nan") as caught:
+    assert p.diagnosis()[1].startswith("training diverged in epoch 12: the loss became nan with learning rate 3")
+    with pytest.raises(TrainingDiverged, match=r": the loss became nan with learning rate 3; try a smaller one") as caught:
         run_code(p)
     assert caught.value.history.history == p.history.history
+
+
+def test_the_code_of_a_full_batch_divergence_says_which_epoch():
+    p = playground(activation="linear", epochs=50, lr=3.0)
+    assert p.status == "epoch 11: diverged in epoch 12"
+    with pytest.raises(TrainingDiverged, match=r"^training diverged in epoch 12: the loss became nan"):
+        run_code(p)
 
 
 # ---- CSV upload ----------------------------------------------------------------------------------------------
@@ -331,7 +364,8 @@ def test_a_good_file_joins_the_menu_and_is_trained_on(points_csv):
     assert message == "Read 90 points of 3 classes from mine.csv."
     assert html.escape(message) in p.message.value and "#b00020" not in p.message.value
     assert p.controls["dataset"].options == (*DATASETS, "mine.csv") and p.controls["dataset"].value == "mine.csv"
-    assert p.settings["dataset"] == "mine.csv" and len(p.history.epoch) == 20 and TRAINED.fullmatch(p.status)
+    assert p.recipe.settings["dataset"] == "mine.csv" and len(p.history.epoch) == 20 and TRAINED.fullmatch(p.status)
+    assert p.files == {"mine.csv": content} and p.recipe.files == p.files
     used = np.vstack([p.data["X_train"], p.data["X_val"]])
     labels = np.concatenate([p.data["y_train"], p.data["y_val"]])
     assert len(used) == 90 and sorted(map(tuple, np.column_stack([used, labels]))) == sorted(
@@ -370,7 +404,7 @@ def lab_with_a_file():
     """A playground training on an uploaded file (which must stay in use when a bad file comes)."""
     p = playground(epochs=20)
     p.upload("x1,x2,label\n0,0,0\n1,1,1\n0,1,0\n1,0,1\n2,2,1\n3,1,0\n", "mine.csv")
-    assert p.settings["dataset"] == "mine.csv"
+    assert p.recipe.settings["dataset"] == "mine.csv"
     return p
 
 
@@ -414,7 +448,8 @@ def test_save_writes_a_model_load_model_reads(tmp_path):
 
 
 @pytest.mark.parametrize("name, why", [
-    ("missing/lab.npz", r"^Not saved: \[Errno 2\] No such file or directory: '.*missing/lab\.npz'$"),
+    ("missing/lab.npz", r"^Not saved: \[Errno 2\] path: '.*/missing/lab\.npz' cannot be written there \(No such file or "
+                        r"directory\)$"),
     ("lab.txt", r"^Not saved: path must end in \.npz .*got '.*lab\.txt'$"),
 ])
 def test_save_to_a_bad_path_gives_a_message(tmp_path, name, why):
@@ -585,7 +620,8 @@ def test_playground_refuses_unknown_controls_and_values(defaults, message):
 
 def test_playground_defaults_are_used():
     p = playground(dataset="spirals", hidden_layers=3, units=5, epochs=10)
-    assert p.settings["dataset"] == "spirals" and p.settings["hidden_layers"] == 3 and p.settings["units"] == 5
+    s = p.recipe.settings
+    assert s["dataset"] == "spirals" and s["hidden_layers"] == 3 and s["units"] == 5
     assert [layer.units for layer in p.model.layers] == [5, 5, 5, 1]
     assert p.status.startswith("epoch 10: ")
 
@@ -595,4 +631,25 @@ def test_a_refused_set_changes_no_control():
     for values in (dict(units=65), dict(hidden_layers=3, dataset="iris")):
         with pytest.raises(ValueError):
             p.set(**values)
-        assert {name: c.value for name, c in p.controls.items()} == p.settings
+        assert {name: c.value for name, c in p.controls.items()} == p.recipe.settings
+
+
+
+# ---- the playground's figure, rendered to PNG --------------------------------------------------------------
+
+
+def test_render_the_playground_figures(tmp_path):
+    X, y = data.moons(120, noise=0.2, rng=0)
+    figure = Figure(figsize=(10, 4), dpi=80, layout="constrained")
+    left, middle, right = figure.subplots(1, 3, width_ratios=[1.0, 1.5, 0.9])
+    regions = DecisionRegions(left, (-2.0, 3.0), (-1.5, 2.0), 2)
+    p = 1 / (1 + np.exp(-3 * (regions.grid()[:, 1] - 0.25 - 0.3 * np.sin(2 * regions.grid()[:, 0]))))
+    regions.update(p, X[:90], y[:90], X[90:], y[90:])
+    network = NetworkHeatmaps(middle, [4, 8, 12, 1], labels=["x1", "x2", "x1^2", "sin x1"])
+    network.update(*network_inputs([4, 8, 12, 1], 24, np.random.default_rng(5)))
+    history = history_of(loss=list(np.exp(-np.arange(40) / 10)),
+                         val_loss=list(np.exp(-np.arange(40) / 12) + 0.002 * np.arange(40)))
+    HistoryCurves(right, "loss", log=True).update(history)
+    path = tmp_path / "playground.png"
+    figure.savefig(path)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 10_000
