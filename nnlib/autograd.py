@@ -7,6 +7,7 @@ local derivatives times it to its inputs' grads. backward() runs the closures in
 Introduced in notebooks/13_autograd_and_pytorch.ipynb.
 """
 
+import functools
 import math
 
 import numpy as np
@@ -25,8 +26,10 @@ class Value:
     every Value this one was computed from. Introduced in notebooks/13_autograd_and_pytorch.ipynb.
     """
 
+    __array_ufunc__ = None  # numpy defers to Value: np.float64(2) * v calls v.__rmul__
+
     def __init__(self, data, parents=(), op=""):
-        self.data, self.grad = _scalar(data), 0.0
+        self.data, self.grad = _scalar(data, op), 0.0
         self.parents, self.op, self.backward_step = tuple(parents), op, lambda: None
 
     def __add__(self, other):
@@ -50,6 +53,9 @@ class Value:
         return out
 
     def exp(self):
+        if self.data > 709.78:  # math.exp would raise OverflowError: e^709.78 is the largest float, about 1.8e308
+            raise ValueError(f"exp({self.data:g}) is beyond the largest float (exp(709.78), about 1.8e308); scale the "
+                             f"input down")
         out = Value(math.exp(self.data), (self,), "exp")
 
         def backward_step():  # d e^a / da = e^a
@@ -85,7 +91,11 @@ class Value:
 
     def __pow__(self, k):
         k = _exponent(k, self.data)
-        out = Value(self.data**k, (self,), f"**{k:g}")
+        try:
+            power = self.data**k
+        except OverflowError:  # Python's float power raises where numpy gives inf: Value refuses both alike
+            power = math.inf
+        out = Value(power, (self,), f"**{k:g}")
 
         def backward_step():  # d(a^k)/da = k a^(k-1)
             self.grad += k * self.data ** (k - 1) * out.grad
@@ -141,11 +151,13 @@ def topological_order(root):
     return order
 
 
-def _scalar(data):
+def _scalar(data, op=""):
+    """data as a float: a real number, finite (an operation's result, op, that overflowed is refused too)."""
     if isinstance(data, bool) or not isinstance(data, (int, float, np.integer, np.floating)):
         raise TypeError(f"a Value holds one real number; got {describe(data)}")
     if not math.isfinite(data):
-        raise ValueError(f"a Value must be finite; got {data}")
+        raise ValueError(f"{op} gave {data}: beyond the largest float (about 1.8e308); scale the inputs down" if op
+                         else f"a Value must be finite; got {data}")
     return float(data)
 
 
@@ -156,8 +168,10 @@ def _value(other):
 def _exponent(k, base):
     """k as a float, checked against base (a number, or an array for Tensor): no 0 ** k with k < 1, no negative
     number to a non-integer power."""
-    if isinstance(k, bool) or not isinstance(k, (int, float)):
+    if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, float, np.integer, np.floating)):
         raise TypeError(f"the exponent must be a number (not a Value); got {describe(k)}")
+    if not math.isfinite(k):
+        raise ValueError(f"the exponent must be a finite number; got {k}")
     values = np.asarray(base, dtype=np.float64).ravel()
     bad = values[((values == 0) & (k < 1)) | ((values < 0) & (k != int(k)))]
     if bad.size:
@@ -165,21 +179,35 @@ def _exponent(k, base):
     return float(k)
 
 
+def _quiet(operation):
+    """operation without numpy's overflow warnings: Tensor refuses a result that is not finite instead."""
+    @functools.wraps(operation)
+    def quietly(*args, **kwargs):
+        with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+            return operation(*args, **kwargs)
+    return quietly
+
+
 class Tensor:
     """An array that records the operation that made it: data (ndarray, float64 or float32), grad (same shape).
 
     Operations: + - * / (elementwise, with numpy broadcasting), @ (2-D matrix product), ** a number, exp, log,
     tanh, relu, sum(axis, keepdims), mean(). backward() fills the grad of every Tensor this one was computed from.
-    Introduced in notebooks/13_autograd_and_pytorch.ipynb.
+    A result that is not finite (an overflow) is refused, as Value refuses it. Introduced in
+    notebooks/13_autograd_and_pytorch.ipynb.
     """
 
+    __array_ufunc__ = None  # numpy defers to Tensor: np.ones(2) + t calls t.__radd__, which keeps the graph
+
     def __init__(self, data, parents=(), op=""):
-        self.data = np.asarray(data) if parents else _array(data)  # a leaf is checked; an operation's result is not
+        self.data = _finite(data, op) if parents else _array(data)  # a leaf is checked at the door, a result too
         self.grad = np.zeros_like(self.data)
         self.parents, self.op, self.backward_step = tuple(parents), op, lambda: None
 
+    @_quiet
     def __add__(self, other):
         other = _tensor(other, self)
+        _broadcastable(self.data, other.data, "+")
         out = Tensor(self.data + other.data, (self, other), "+")
 
         def backward_step():  # each input gets the output's adjoint, summed where it was broadcast
@@ -188,8 +216,10 @@ class Tensor:
         out.backward_step = backward_step
         return out
 
+    @_quiet
     def __mul__(self, other):
         other = _tensor(other, self)
+        _broadcastable(self.data, other.data, "*")
         out = Tensor(self.data * other.data, (self, other), "*")
 
         def backward_step():  # elementwise: d(ab)/da = b
@@ -198,6 +228,7 @@ class Tensor:
         out.backward_step = backward_step
         return out
 
+    @_quiet
     def __matmul__(self, other):
         other = _tensor(other, self)
         _check_matmul(self.data, other.data)
@@ -209,6 +240,10 @@ class Tensor:
         out.backward_step = backward_step
         return out
 
+    def __rmatmul__(self, other):
+        return _tensor(other, self) @ self
+
+    @_quiet
     def __pow__(self, k):
         k = _exponent(k, self.data)
         out = Tensor(self.data**k, (self,), f"**{k:g}")
@@ -218,6 +253,7 @@ class Tensor:
         out.backward_step = backward_step
         return out
 
+    @_quiet
     def exp(self):
         out = Tensor(np.exp(self.data), (self,), "exp")
 
@@ -244,7 +280,12 @@ class Tensor:
         out.backward_step = backward_step
         return out
 
+    @_quiet
     def sum(self, axis=None, keepdims=False):
+        if axis is not None and not (type(axis) is int and -self.data.ndim <= axis < self.data.ndim):
+            raise ValueError(f"axis must be None or an axis of the shape {self.data.shape}; got {axis!r}")
+        if not isinstance(keepdims, (bool, np.bool_)):
+            raise TypeError(f"keepdims must be True or False; got {describe(keepdims)}")
         out = Tensor(np.asarray(self.data.sum(axis=axis, keepdims=keepdims)), (self,), "sum")
 
         def backward_step():  # every summed entry gets the sum's adjoint
@@ -331,3 +372,21 @@ def _tensor(other, like):
 def _check_matmul(A, B):
     if A.ndim != 2 or B.ndim != 2 or A.shape[1] != B.shape[0]:
         raise ValueError(f"@ needs two 2-D arrays whose inner sizes agree; got shapes {A.shape} and {B.shape}")
+
+
+def _broadcastable(A, B, op):
+    try:
+        np.broadcast_shapes(A.shape, B.shape)
+    except ValueError:
+        raise ValueError(f"{op} needs shapes that broadcast (numpy lines them up from the right: each pair of sizes "
+                         f"must be equal, or one of them 1); got {A.shape} and {B.shape}") from None
+
+
+def _finite(data, op):
+    """An operation's result as an array, refused if it is not finite (it overflowed past the largest float)."""
+    data = np.asarray(data)
+    if not np.isfinite(data).all():
+        index = tuple(int(k) for k in np.argwhere(~np.isfinite(data))[0])
+        raise ValueError(f"{op} gave {data[index]} at index {index}: beyond the largest {data.dtype} "
+                         f"({np.finfo(data.dtype).max:.3g}); scale the inputs down")
+    return data

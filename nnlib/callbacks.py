@@ -6,6 +6,7 @@ reports progress (Progress: lines here; nnlib.ui adds a bar for notebooks).
 Introduced in notebooks/08_training.ipynb.
 """
 
+import inspect
 import math
 import sys
 
@@ -105,30 +106,50 @@ def progress(epochs, verbose):
 # ---- notebooks/09_optimizers.ipynb -------------------------------------------------------------------------
 
 class LearningRateScheduler(Callback):
-    """A Callback that sets the optimizer's lr before every epoch to schedule(epoch - 1, lr0), with lr0 the lr
-    when it first trained this model (epochs counted from 0 for the schedule, as PyTorch's schedulers do; a later
-    fit with initial_epoch goes on with the same lr0 and the epochs' count). The lr of each epoch is added to the
-    History as "lr". get_config(): {"schedule": schedule}. Introduced in notebooks/09_optimizers.ipynb.
+    """A Callback that sets the optimizer's lr before every epoch as Keras's LearningRateScheduler does: to
+    schedule(epoch, lr), with lr the optimizer's current learning rate (what the schedule set for the epoch before,
+    or the optimizer's own lr before the first), or to schedule(epoch) for a schedule of one argument. The schedule
+    counts epochs from 0, as Keras and PyTorch do (fit's epoch 1 is the schedule's 0; a fit with initial_epoch
+    goes on with the count, and with the lr the model's optimizer has then). The lr of each epoch is added to
+    the History as "lr". get_config(): {"schedule": schedule}. Introduced in notebooks/09_optimizers.ipynb.
     """
 
     def __init__(self, schedule):
-        if not callable(schedule):
-            raise TypeError(f"schedule must be a function schedule(epoch, lr0) -> lr, such as StepDecay(10); "
-                            f"got {describe(schedule)}")
-        self.schedule, self.model, self.lr0 = schedule, None, None
+        self.arguments = _arguments(schedule)
+        self.schedule, self.model = schedule, None
 
     def on_train_begin(self, model):
-        if model is not self.model:  # a model this callback has not trained: its lr now is lr0
-            self.model, self.lr0 = model, model.optimizer.lr
+        self.model = model
 
     def get_config(self):
         return {"schedule": self.schedule}
 
     def on_epoch_begin(self, epoch):
-        self.model.optimizer.lr = as_number(self.schedule(epoch - 1, self.lr0), "the schedule's lr", positive=True)
+        current = self.model.optimizer.lr
+        lr = self.schedule(epoch - 1, current) if self.arguments == 2 else self.schedule(epoch - 1)
+        self.model.optimizer.lr = as_number(lr, "the schedule's lr", positive=True)
 
     def on_epoch_end(self, epoch, logs):
         logs["lr"] = self.model.optimizer.lr
+
+
+def _arguments(schedule):
+    """2 for a schedule called as schedule(epoch, lr), 1 for schedule(epoch); anything else is refused."""
+    if not callable(schedule):
+        raise TypeError(f"schedule must be a function schedule(epoch, lr) -> lr, such as StepDecay(10); got "
+                        f"{describe(schedule)}")
+    try:
+        signature = inspect.signature(schedule)
+    except (TypeError, ValueError):  # a builtin without a signature: called as Keras calls it, with two
+        return 2
+    for count in (2, 1):
+        try:
+            signature.bind(*range(count))
+            return count
+        except TypeError:
+            pass
+    raise TypeError(f"schedule must take (epoch, lr) or (epoch), such as lambda epoch, lr: lr * 0.9; got "
+                    f"{describe(schedule)} taking {signature}")
 
 
 # ---- notebooks/10_overfitting.ipynb ------------------------------------------------------------------------

@@ -19,8 +19,8 @@ from nnlib.validation import as_array, as_count, as_generator, as_number, descri
 
 __all__ = [
     "xor", "moons", "circles", "spirals", "blobs", "noisy_function", "train_test_split", "standardize",
-    "one_hot", "DATA_FILES", "load_digits", "load_breast_cancer", "read_data_file", "stratified_split",
-    "digits_split",
+    "one_hot", "DATA_FILES", "load_digits", "load_breast_cancer", "read_data_file", "DataFileError",
+    "stratified_split", "digits_split",
 ]
 
 
@@ -213,27 +213,44 @@ def read_data_file(name, path=None):
     """Every array of one of nnlib's data files (a key of DATA_FILES), after checking it.
 
     path: a copy to read instead of the packaged file (nnlib/datasets in an installed package, which is data/ of
-    the source tree). Raises FileNotFoundError naming the file when it is missing, and ValueError naming it when
-    its SHA-256 differs from the recorded one (cut short or altered anywhere) or an array's name, shape or dtype
-    is not the recorded one. Reads with allow_pickle=False. Introduced in notebooks/12_real_data.ipynb.
+    the source tree). Raises FileNotFoundError naming the file when it is missing (another OSError, such as
+    PermissionError, when it cannot be read), and DataFileError (a ValueError) naming it when its SHA-256 differs
+    from the recorded one (cut short or altered anywhere) or an array's name, shape or dtype is not the recorded
+    one. Reads with allow_pickle=False. Introduced in notebooks/12_real_data.ipynb.
     """
+    if not isinstance(name, str) or name not in DATA_FILES:
+        raise (ValueError if isinstance(name, str) else TypeError)(
+            f"name must be one of nnlib's data files, {' or '.join(map(repr, DATA_FILES))}; got {describe(name)}")
     expected, layout = DATA_FILES[name]
     file = importlib.resources.files("nnlib.datasets") / name if path is None else _data_path(path, name)
-    if not file.is_file():
+    try:
+        content = file.read_bytes() if file.is_file() else None
+    except OSError as error:
+        raise type(error)(error.errno, f"data file {file} cannot be read ({error.strerror})") from None
+    if content is None:
         raise FileNotFoundError(f"data file {name} not found at {file}: restore it (git checkout data/{name}, or "
                                 f"reinstall grok-nn)")
-    content = file.read_bytes()
     digest = hashlib.sha256(content).hexdigest()
     if digest != expected:
-        raise ValueError(f"data file {file} is damaged (cut short or altered): {len(content)} bytes with SHA-256 "
-                         f"{digest[:12]}..., expected {expected[:12]}...; restore it (git checkout data/{name})")
+        raise DataFileError(file, f"is damaged (cut short or altered): {len(content)} bytes with SHA-256 "
+                                  f"{digest[:12]}..., expected {expected[:12]}...; restore it (git checkout data/{name})")
     with np.load(io.BytesIO(content), allow_pickle=False) as contents:
         arrays = {key: contents[key] for key in contents.files}
     found = {key: (array.shape, str(array.dtype)) for key, array in arrays.items()}
     recorded = {key: (shape, str(np.dtype(dtype))) for key, (shape, dtype) in layout.items()}
     if found != recorded:
-        raise ValueError(f"data file {file} holds {found}; expected {recorded}")
+        raise DataFileError(file, f"holds {found}; expected {recorded}")
     return arrays
+
+
+class DataFileError(ValueError):
+    """A data file that is not the one nnlib recorded: damaged, or another file. path: the file.
+
+    Introduced in notebooks/12_real_data.ipynb."""
+
+    def __init__(self, path, problem):
+        super().__init__(f"data file {path} {problem}")
+        self.path = path
 
 
 def _data_path(path, name):
@@ -249,8 +266,8 @@ def stratified_split(y, fractions, rng=None):
     y: class labels (n,); fractions: the parts' shares, each > 0, summing to 1, e.g. (0.6, 0.2, 0.2) for training,
     validation and test, or (0.2,) * 5 for five folds. Class c's n_c samples, shuffled, are cut at
     round(n_c * (f_1 + ... + f_j)), so every part has (within one sample per class) the class mix of the whole.
-    Returns a list of int64 index arrays, one per fraction, each sorted; together they hold every index once.
-    Introduced in notebooks/12_real_data.ipynb.
+    Returns a list of int64 index arrays, one per fraction, each sorted and not empty (a part that would get no
+    sample is refused); together they hold every index once. Introduced in notebooks/12_real_data.ipynb.
     """
     labels = as_array(y, "y", ndim=1, shape_hint="(n_samples,)")
     if (labels != np.round(labels)).any():
@@ -264,7 +281,12 @@ def stratified_split(y, fractions, rng=None):
         cuts = np.round(len(members) * np.cumsum(shares)).astype(np.int64)
         for part, chunk in zip(parts, np.split(members, cuts[:-1])):
             part.append(chunk)
-    return [np.sort(np.concatenate(part)).astype(np.int64) for part in parts]
+    split = [np.sort(np.concatenate(part)).astype(np.int64) for part in parts]
+    empty = [j for j, part in enumerate(split) if len(part) == 0]
+    if empty:
+        raise ValueError(f"part {empty[0]} of the {len(split)} would be empty: {len(labels)} samples are too few for "
+                         f"fractions {shares.tolist()}; use fewer parts, larger fractions or more samples")
+    return split
 
 
 def digits_split():

@@ -14,50 +14,87 @@ __all__ = ["diagnose", "grid_points", "unit_values"]
 
 # ---- notebooks/10_overfitting.ipynb ------------------------------------------------------------------------
 
-def diagnose(history, diverged=None, gap=0.05, rise=0.10, high=0.15):
-    """(kind, sentence): kind is "diverged", "overfitting", "underfitting", "good fit" or "not trained".
+def diagnose(history, n_val=None, diverged=None, gap=0.05, rise=0.40, high=0.15):
+    """(kind, sentence): kind is "diverged", "oscillating", "not trained yet", "underfitting", "overfitting",
+    "no clear sign" or "good fit" (or "not trained", with no epochs).
 
-    history: fit's History (history.history with "loss" and, for classifiers, "accuracy"; "val_" entries with
-    validation data); diverged: the TrainingDiverged fit raised, if it did. Errors are 1 - accuracy (or the loss,
-    for a model without accuracy). underfitting, checked first: training error >= high (a classifier); the sentence
-    adds when the training loss rose above (1 + rise) times its minimum. overfitting: validation error - training
-    error >= gap, or the last validation loss above (1 + rise) times its minimum, reached before the last fifth of
-    the epochs. Introduced in notebooks/10_overfitting.ipynb.
+    history: fit's History ("loss", and for classifiers "accuracy"; "val_" entries with validation data); n_val:
+    the number of validation samples, for the standard error of the validation error, sqrt(p (1 - p) / n_val);
+    diverged: the TrainingDiverged fit raised, if it did. Errors are 1 - accuracy (or the loss, for a model without
+    accuracy). oscillating: the mean training loss of the last tenth of the epochs above 1.5 times its minimum,
+    reached before; or, in a run that does not fit (training error >= high; without accuracy: a last loss not
+    below the first), a loss above twice the lowest before it. underfitting: training error >= high (a classifier); "not trained yet" instead when the loss
+    fell by less than 5% of its first value and is still falling. overfitting: validation error - training error
+    >= gap and, with n_val, above two standard errors ("no clear sign" when only the first holds); or the last
+    validation loss above (1 + rise) times its minimum, reached before the last fifth of the epochs. The sentence
+    says "still improving" when the training loss fell by more than 1% over the last tenth of the epochs.
+    Introduced in notebooks/10_overfitting.ipynb.
     """
     gap, rise, high = (as_number(v, name, minimum=0) for v, name in ((gap, "gap"), (rise, "rise"), (high, "high")))
+    n_val = None if n_val is None else as_count(n_val, "n_val")
     if diverged is not None:
         return "diverged", str(diverged).split(" model.history")[0]
     logs, epochs = history.history, history.epoch
     if not epochs:
         return "not trained", "no epochs yet"
-    classifier = "accuracy" in logs
-    kind = "error" if classifier else "loss"
-
-    def last(prefix=""):  # the last epoch's error (1 - accuracy) or loss, of training ("") or validation ("val_")
-        return 1 - logs[prefix + "accuracy"][-1] if classifier else logs[prefix + "loss"][-1]
-
-    def shown(value):
-        return f"{value:.1%}" if classifier else f"{value:.4f}"
-
-    train, val = last(), last("val_") if "val_loss" in logs else None
-    both = f"training {kind} {shown(train)}" + (" (no validation data: overfitting cannot be seen)" if val is None
-                                                 else f", validation {kind} {shown(val)}")
+    classifier, losses = "accuracy" in logs, np.asarray(logs["loss"], dtype=float)
+    train = 1 - logs["accuracy"][-1] if classifier else losses[-1]
+    val = (1 - logs["val_accuracy"][-1] if classifier else logs["val_loss"][-1]) if "val_loss" in logs else None
+    both = _both(train, val, classifier, n_val)
+    k, low = min(len(losses), max(2, len(losses) // 10)), int(np.argmin(losses))  # k: the last tenth, 2 to n
+    if losses[-k:].mean() > 1.5 * losses[low] and low < len(losses) - k:
+        return "oscillating", (f"{both}: the training loss rose after epoch {epochs[low]} ({losses[low]:.4f}, then "
+                               f"{losses[-1]:.4f} at the last epoch): the steps are too large")
+    jumps = np.flatnonzero(losses[1:] > 2 * np.minimum.accumulate(losses)[:-1]) + 1  # above twice the lowest before
+    if len(jumps) and (train >= high if classifier else losses[-1] >= losses[0]):
+        j = int(jumps[0])
+        return "oscillating", (f"{both}: the training loss jumped to {losses[j]:.4f} in epoch {epochs[j]}, more than "
+                               f"twice its lowest before, and the run has not recovered: the steps are too large")
+    fell = (losses[-k] - losses[-1]) / losses[-k] if losses[-k] > 0 else 0.0  # over the last tenth; 0 stays 0
     if classifier and train >= high:
-        losses = np.asarray(logs["loss"])
-        low = int(np.argmin(losses))
-        steps = (f"; the training loss rose after epoch {epochs[low]} ({losses[low]:.4f} to {losses[-1]:.4f}): "
-                 f"steps too large" if losses[-1] > (1 + rise) * losses[low] else "")
+        if losses[0] - losses[-1] < 0.05 * losses[0] and fell > 5e-4:
+            return "not trained yet", (f"{both}: still improving; the training loss has barely moved "
+                                       f"({losses[0]:.4f} to {losses[-1]:.4f}) and is still falling: train longer "
+                                       f"or with larger steps")
+    still = f"; still improving: the training loss fell {fell:.0%} in the last {k} epochs" if fell > 0.01 else ""
+    if classifier and train >= high:
         return "underfitting", (f"{both}: the training error is high, the model is too simple for these data (or "
-                                f"the classes overlap){steps}")
-    if val is not None:
-        val_losses = np.asarray(logs["val_loss"])
-        best = int(np.argmin(val_losses))
-        rose = val_losses[-1] > (1 + rise) * val_losses[best] and best < 0.8 * len(val_losses)
-        if val - train >= gap or rose:
-            return "overfitting", (f"validation {kind} {shown(val)} against training {kind} {shown(train)}; the "
-                                   f"validation loss was lowest at epoch {epochs[best]} ({val_losses[best]:.4f}), and "
-                                   f"{val_losses[-1]:.4f} at the last epoch")
-    return "good fit", both
+                                f"the classes overlap){still}")
+    kind, sentence = _overfitting(logs, epochs, train, val, both, classifier, n_val, gap, rise)
+    return kind, sentence + still
+
+
+def _overfitting(logs, epochs, train, val, both, classifier, n_val, gap, rise):
+    """diagnose's last step: overfitting, "no clear sign" or a good fit, for a run that fits its training data."""
+    if val is None:
+        return "good fit", both
+    val_losses = np.asarray(logs["val_loss"], dtype=float)
+    best = int(np.argmin(val_losses))
+    if val_losses[-1] > (1 + rise) * val_losses[best] and best < 0.8 * len(val_losses):
+        return "overfitting", (f"{both}; the validation loss was lowest at epoch {epochs[best]} "
+                               f"({val_losses[best]:.4f}) and rose to {val_losses[-1]:.4f}")
+    if val - train < gap:
+        return "good fit", both
+    noise = 2 * _standard_error(val, n_val) if classifier and n_val else 0.0
+    if val - train <= noise:
+        return "no clear sign", (f"{both}: a gap of {val - train:.1%}, within two standard errors ({noise:.1%}) of "
+                                 f"the validation error: no clear sign of over- or underfitting at this validation "
+                                 f"size")
+    return "overfitting", f"{both}: the validation error is well above the training error"
+
+
+def _standard_error(p, n):
+    """The standard error of an error rate p measured on n samples: sqrt(p (1 - p) / n)."""
+    return float(np.sqrt(p * (1 - p) / n))
+
+
+def _both(train, val, classifier, n_val):
+    shown = (lambda v: f"{v:.1%}") if classifier else (lambda v: f"{v:.4f}")
+    kind = "error" if classifier else "loss"
+    if val is None:
+        return f"training {kind} {shown(train)} (no validation data: overfitting cannot be seen)"
+    se = f" (± {_standard_error(val, n_val):.1%})" if classifier and n_val else ""
+    return f"training {kind} {shown(train)}, validation {kind} {shown(val)}{se}"
 
 
 def grid_points(xlim, ylim, resolution):

@@ -11,7 +11,7 @@ import numpy as np
 
 from nnlib import activations, init, regularizers
 from nnlib.config import Describable
-from nnlib.validation import as_array, as_count, as_fraction, as_generator, describe
+from nnlib.validation import as_array, as_count, as_float_dtype, as_fraction, as_generator, describe
 
 __all__ = ["Layer", "Dense", "Dropout"]
 
@@ -41,17 +41,18 @@ class Layer(Describable):
         to dtype and returns forward(x, training).
     get_config() -> the constructor's arguments that build the layer again (not its weights); from_config(config)
         builds it (saving, notebook 09). A layer class of your own defines get_config to be saved.
+    param_shapes(input_dim) (optional) -> {name: shape} of the params build(input_dim) would create, without
+        creating them; None (the default): only build knows. Loading a model file (notebook 09) compares the
+        file's arrays with it before the layer is built.
     A subclass calls super().__init__() and writes forward and backward (and build, if it has params).
     Introduced in notebooks/04_forward_pass.ipynb.
     """
 
     def __init__(self, dtype=np.float64, name=None):
         self.params, self.grads, self.input_dim, self.needs_input_grad = {}, {}, None, True
-        if np.dtype(dtype) not in (np.float32, np.float64):
-            raise TypeError(f"dtype must be float32 or float64; got {describe(dtype)}")
         if name is not None and not isinstance(name, str):
             raise TypeError(f"name must be a str or None; got {describe(name)}")
-        self.dtype, self.name = np.dtype(dtype), name or type(self).__name__.lower()
+        self.dtype, self.name = as_float_dtype(dtype), name or type(self).__name__.lower()
 
     def build(self, input_dim, rng=None):
         self.input_dim = input_dim
@@ -64,6 +65,8 @@ class Layer(Describable):
         raise NotImplementedError(f"{type(self).__name__} must define backward(G)")
 
     def __call__(self, x, training=True):
+        if not isinstance(training, (bool, np.bool_)):
+            raise TypeError(f"{self.name}: training must be True or False; got {describe(training)}")
         x = as_array(x, f"{self.name}: x", ndim=2, shape_hint="(n_samples, n_features)", allow_empty=True)
         if self.input_dim is None:
             self.build(x.shape[1])
@@ -85,6 +88,10 @@ class Layer(Describable):
         """The arguments that build this layer again, without its weights; a layer class of its own defines it."""
         raise NotImplementedError(f"{type(self).__name__} must define get_config(), returning the arguments that build "
                                   f"it again (such as {{'units': 8}}), to be saved")
+
+    def param_shapes(self, input_dim):
+        """{name: shape} of the params build(input_dim) would create, without creating them; None: only build knows."""
+        return None
 
     # (from notebooks/10_overfitting.ipynb)
     def penalty(self):
@@ -134,9 +141,14 @@ class Dense(Layer):
         generator); returns units. A layer given its own rng draws from it, and keeps what it drew when it is
         built again for the same input_dim."""
         if not (self.seeded and self.input_dim == input_dim):
-            rng = self.rng if self.seeded or rng is None else rng
-            self.params = {"W": self.init((input_dim, self.units), rng, self.dtype),
-                           "b": self.bias_init((self.units,), rng, self.dtype)}
+            rng, shapes = self.rng if self.seeded or rng is None else rng, self.param_shapes(input_dim)
+            try:
+                self.params = {"W": self.init(shapes["W"], rng, self.dtype),
+                               "b": self.bias_init(shapes["b"], rng, self.dtype)}
+            except (MemoryError, ValueError) as error:  # numpy: "Maximum allowed dimension exceeded", "Unable to allocate"
+                kind = MemoryError if isinstance(error, MemoryError) else ValueError  # numpy's own need more arguments
+                raise kind(f"{self.name}: W of shape {shapes['W']} cannot be made ({error}); is units={self.units} what "
+                           f"you meant?") from None
         self.params = {key: value.astype(self.dtype, copy=False) for key, value in self.params.items()}
         self.grads = {key: np.zeros_like(value) for key, value in self.params.items()}
         self.input_dim = input_dim
@@ -146,14 +158,20 @@ class Dense(Layer):
         shape = f"{self.input_dim} -> {self.units}" if self.built else f"? -> {self.units}"
         return f"Dense({shape}, activation={type(self.activation).__name__})"
 
+    def param_shapes(self, input_dim):
+        """{"W": (input_dim, units), "b": (units,)}: the shapes build(input_dim) gives W and b."""
+        return {"W": (input_dim, self.units), "b": (self.units,)}
+
     # (from notebooks/10_overfitting.ipynb)
     def get_config(self):
-        """As in notebook 04, plus kernel_regularizer (a Regularizer, which describes itself, or None).
+        """As in notebook 04, plus kernel_regularizer (a Regularizer, which describes itself, or None) and rng: the
+        generator the layer was given (saving keeps its state, so a copy saved before its first fit keeps its weights
+        there, as the original does), or None for a layer that draws from fit's generator.
 
-        Introduced in notebooks/04_forward_pass.ipynb; kernel_regularizer in notebooks/10_overfitting.ipynb.
+        Introduced in notebooks/04_forward_pass.ipynb; kernel_regularizer and rng in notebooks/10_overfitting.ipynb.
         """
         return {"units": self.units, "activation": self.activation, "input_dim": self.input_dim, "name": self.name,
-                "kernel_regularizer": self.kernel_regularizer}
+                "kernel_regularizer": self.kernel_regularizer, "rng": self.rng if self.seeded else None}
 
     # (from notebooks/06_backprop.ipynb)
     def backward(self, G):

@@ -203,6 +203,16 @@ class CategoricalCrossEntropy(_CrossEntropy):
             raise ValueError(f"y_true rows must be non-negative and sum to 1 (one-hot); row {i} sums to {sums[i]:g}")
         return y.astype(dtype, copy=False)
 
+    def _checked(self, y_pred):
+        """As _CrossEntropy._checked; and, for probabilities, rows that sum to 1 (to 1e-4), as a softmax gives them."""
+        y_pred = _CrossEntropy._checked(self, y_pred)
+        sums = y_pred.sum(axis=1, dtype=np.float64)
+        if not self.from_logits and (np.abs(sums - 1) > 1e-4).any():
+            i = int(np.argmax(np.abs(sums - 1) > 1e-4))
+            raise ValueError(f"y_pred rows must be probabilities that sum to 1 (a softmax output); row {i} sums to "
+                             f"{sums[i]:g} (for raw scores, use from_logits=True)")
+        return y_pred
+
 
 LOSSES = {
     "mse": MeanSquaredError, "mean_squared_error": MeanSquaredError,

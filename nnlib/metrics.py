@@ -2,7 +2,8 @@
 # Do not edit: change the notebook, run `python tools/export.py`, re-execute the notebook.
 """Metrics: numbers a person reads, computed from labels and predictions (not minimised by training).
 
-metric(y_true, y_pred) -> float. Introduced in notebooks/08_training.ipynb.
+metric(y_true, y_pred) -> float checks its arguments and returns metric.value(y_true, y_pred), the formula.
+Introduced in notebooks/08_training.ipynb.
 """
 
 import numpy as np
@@ -10,57 +11,102 @@ import numpy as np
 from nnlib.config import lookup
 from nnlib.validation import as_array, as_count, describe
 
-__all__ = ["accuracy", "mean_squared_error", "METRICS", "get", "confusion_matrix", "precision_recall"]
+__all__ = [
+    "Metric", "Accuracy", "MeanSquaredError", "FunctionMetric", "accuracy", "mean_squared_error", "METRICS",
+    "get", "confusion_matrix", "precision_recall",
+]
 
 
 # ---- notebooks/08_training.ipynb ---------------------------------------------------------------------------
 
-def accuracy(y_true, y_pred):
-    """The fraction of correct predictions.
-
-    y_pred (n, 1) or (n,): probabilities of class 1, predicted 1 when > 0.5 (binary); y_pred (n, K), K > 1:
-    the class with the largest output (multi-class). y_true: labels (n,) or (n, 1), or one-hot rows (n, K).
+class Metric:
+    """A metric: value(y_true, y_pred) -> float is the formula on (n, k) arrays, y_true in the form the loss takes
+    (labels (n, 1) or one-hot rows (n, K)), with no checks: fit calls it on batches it has checked once.
+    metric(y_true, y_pred), the door, takes (n,) or (n, k) arrays, checks them (real, finite, one row per sample,
+    then check(y_true, y_pred) of the metric), makes (n,) a column (n, 1) and returns value.
     Introduced in notebooks/08_training.ipynb.
     """
-    y_pred = as_array(y_pred, "y_pred", ndim=(1, 2), shape_hint="(n_samples,) or (n_samples, n_outputs)")
-    y_true = as_array(y_true, "y_true", ndim=(1, 2), shape_hint="(n_samples,) or (n_samples, n_outputs)")
-    if len(y_true) != len(y_pred):
-        raise ValueError(f"y_true and y_pred must have one row per sample each; got {len(y_true)} and {len(y_pred)}")
-    if y_pred.ndim == 2 and y_pred.shape[1] > 1:
-        predicted = y_pred.argmax(axis=1)
-        labels = y_true.argmax(axis=1) if y_true.ndim == 2 and y_true.shape[1] > 1 else y_true.reshape(len(y_true))
-    else:
-        predicted, labels = (y_pred.reshape(len(y_pred)) > 0.5), y_true.reshape(len(y_true))
-    return float(np.mean(predicted == labels))
+
+    name = "metric"
+
+    def value(self, y_true, y_pred):
+        raise NotImplementedError(f"{type(self).__name__} must define value(y_true, y_pred)")
+
+    def __call__(self, y_true, y_pred):
+        hint = "(n_samples,) or (n_samples, n_outputs)"
+        y_pred = as_array(y_pred, "y_pred", ndim=(1, 2), shape_hint=hint)
+        y_true = as_array(y_true, "y_true", ndim=(1, 2), shape_hint=hint)
+        if len(y_true) != len(y_pred):
+            raise ValueError(f"y_true and y_pred must have one row per sample each; got {len(y_true)} and {len(y_pred)}")
+        y_true, y_pred = (y.reshape(len(y), -1) for y in (y_true, y_pred))
+        self.check(y_true, y_pred)
+        return self.value(y_true, y_pred)
+
+    def check(self, y_true, y_pred):
+        """What the door checks beyond the rows (nothing here), on the (n, k) arrays value will get."""
+
+    def __repr__(self):
+        return self.name
 
 
-def mean_squared_error(y_true, y_pred):
-    """mean((y_pred - y_true)^2) over all entries; y_true (n,) is accepted for y_pred (n, 1).
-
+class Accuracy(Metric):
+    """The fraction of correct predictions. y_pred (n, 1): probabilities of class 1, predicted 1 when > 0.5; y_pred
+    (n, K), K > 1: the class with the largest output. y_true: labels (n, 1), or one-hot rows (n, K).
     Introduced in notebooks/08_training.ipynb.
     """
-    y_pred, y_true = as_array(y_pred, "y_pred"), as_array(y_true, "y_true")
-    if y_true.shape != y_pred.shape and y_true.size == y_pred.size and len(y_true) == len(y_pred):
-        y_true = y_true.reshape(y_pred.shape)
-    if y_true.shape != y_pred.shape:
-        raise ValueError(f"y_true must have the shape of y_pred {y_pred.shape}; got {y_true.shape}")
-    return float(np.mean((y_pred - y_true) ** 2))
+
+    name = "accuracy"
+
+    def value(self, y_true, y_pred):
+        if y_pred.shape[1] > 1:
+            predicted = y_pred.argmax(axis=1)
+            labels = y_true.argmax(axis=1) if y_true.shape[1] > 1 else y_true[:, 0]
+        else:
+            predicted, labels = y_pred[:, 0] > 0.5, y_true[:, 0]
+        return float(np.mean(predicted == labels))
 
 
+class MeanSquaredError(Metric):
+    """mean((y_pred - y_true)^2) over all entries, y_true of y_pred's shape ((n,) is taken for (n, 1)).
+    Introduced in notebooks/08_training.ipynb."""
+
+    name = "mse"
+
+    def value(self, y_true, y_pred):
+        return float(np.mean((y_pred - y_true) ** 2))
+
+    def check(self, y_true, y_pred):
+        if y_true.shape != y_pred.shape:
+            raise ValueError(f"y_true must have the shape of y_pred {y_pred.shape}; got {y_true.shape}")
+
+
+class FunctionMetric(Metric):
+    """A function of your own, f(y_true, y_pred) -> float, as a Metric: value is f (on fit's (n, k) batches).
+    Introduced in notebooks/08_training.ipynb."""
+
+    def __init__(self, function):
+        self.function, self.name = function, getattr(function, "__name__", "metric")
+
+    def value(self, y_true, y_pred):
+        return float(self.function(y_true, y_pred))
+
+
+accuracy, mean_squared_error = Accuracy(), MeanSquaredError()
 METRICS = {"accuracy": accuracy, "acc": accuracy, "mse": mean_squared_error, "mean_squared_error": mean_squared_error}
 
 
 def get(metric):
-    """(name, function) for a metric name (see METRICS) or a function metric(y_true, y_pred) -> float.
+    """(name, Metric) for a metric name (see METRICS), a Metric, or a function f(y_true, y_pred) -> float.
 
     Introduced in notebooks/08_training.ipynb.
     """
     if isinstance(metric, str):
-        function = lookup(metric, METRICS, "metric")
-        return ("accuracy" if function is accuracy else "mse"), function
-    if callable(metric):
-        return getattr(metric, "__name__", "metric"), metric
-    raise TypeError(f"metric must be a name such as 'accuracy' or a function; got {describe(metric)}")
+        metric = lookup(metric, METRICS, "metric")
+    elif not isinstance(metric, Metric):
+        if not callable(metric):
+            raise TypeError(f"metric must be a name such as 'accuracy' or a function; got {describe(metric)}")
+        metric = FunctionMetric(metric)
+    return metric.name, metric
 
 
 # ---- notebooks/10_overfitting.ipynb ------------------------------------------------------------------------

@@ -16,7 +16,7 @@ import numpy as np
 from nnlib import activations, losses, metrics as nnlib_metrics, optim
 from nnlib.callbacks import Callback, History, progress
 from nnlib.layers import Layer
-from nnlib.validation import as_array, as_count, as_generator, describe
+from nnlib.validation import as_array, as_count, as_float_dtype, as_generator, describe
 
 __all__ = ["Sequential", "TrainingDiverged"]
 
@@ -26,20 +26,20 @@ __all__ = ["Sequential", "TrainingDiverged"]
 class Sequential:
     """A stack of layers, each feeding the next, trained as in Keras.
 
-    layers: a list of Layer objects (Dense, or any layer that follows the Layer contract); dtype: "float64"
-    (default) or "float32", for every parameter, activation, gradient and loss (inputs are converted).
+    layers: a list of Layer objects (Dense, or any layer that follows the Layer contract), each used once; dtype:
+    "float64" (default) or "float32", for every parameter, activation, gradient and loss (inputs are converted).
     compile(optimizer, loss, metrics) chooses how to train; fit trains and returns a History; evaluate, predict
     and summary as in Keras. forward(X), backward(G) and train_step(X, Y) are the loop itself, unchecked, for data
     a door checked. params and grads: every layer's arrays, in order. Introduced in notebooks/08_training.ipynb.
     """
 
     def __init__(self, layers=None, dtype="float64"):
-        self.dtype = np.dtype(dtype)
-        if self.dtype not in (np.float32, np.float64):
-            raise TypeError(f"dtype must be float32 or float64; got {self.dtype}")
+        self.dtype = as_float_dtype(dtype)
         self.layers, self.optimizer, self.loss, self.metrics = [], None, None, []
         self.history, self.stop_training = None, False
         self._widths, self._initialised, self._fused = None, False, False
+        if layers is not None and not isinstance(layers, (list, tuple)):  # Sequential(Dense(1)): say what to write
+            raise TypeError(f"layers must be a list such as [Dense(4, 'relu'), Dense(1)]; got {describe(layers)}")
         for layer in layers or []:
             self.add(layer)
 
@@ -101,7 +101,8 @@ class Sequential:
             rng=None, verbose=1, callbacks=None, initial_epoch=0):
         """Train on X (n_samples, n_features) and labels y until epoch `epochs`; returns the History.
 
-        batch_size: samples per gradient step (None: the whole training set, full-batch gradient descent).
+        batch_size: samples per gradient step (None: the whole training set, full-batch gradient descent; the
+        validation samples are then measured in one batch too, else in batches of batch_size).
         validation_data: (X_val, y_val), measured after every epoch; or validation_split: the fraction of the
         samples, taken from the end of X before any shuffling (as Keras does), held out for validation.
         shuffle: a new order of the samples every epoch. rng: one seed (int), Generator or None: it draws the
@@ -115,7 +116,8 @@ class Sequential:
         X, Y, validation = self._training_data(X, y, validation_data, validation_split)
         epochs = as_count(epochs, "epochs")
         first = as_count(initial_epoch, "initial_epoch", minimum=0) + 1
-        batch_size = len(X) if batch_size is None else as_count(batch_size, "batch_size")
+        step_size = len(X) if batch_size is None else as_count(batch_size, "batch_size")
+        measure_size = step_size if batch_size is not None or validation is None else len(validation[0])
         callbacks, rng = self._fit_options(shuffle, verbose, callbacks, rng)
         if not self._initialised:  # the first fit draws every layer's initial weights from the one seed
             self._build(X.shape[1], rng)
@@ -131,9 +133,9 @@ class Sequential:
                 for callback in callbacks:
                     callback.on_epoch_begin(epoch)
                 order = rng.permutation(len(X)) if shuffle else None
-                logs = self._pass(X, Y, batch_size, self.train_step, order, epoch)
+                logs = self._pass(X, Y, step_size, self.train_step, order, epoch)
                 if validation is not None:
-                    logs.update({f"val_{key}": value for key, value in self._measure(*validation, batch_size, epoch).items()})
+                    logs.update({f"val_{key}": value for key, value in self._measure(*validation, measure_size, epoch).items()})
                 for callback in callbacks:
                     callback.on_epoch_end(epoch, logs)  # may add entries to logs: the History records them
                 if self.stop_training:
@@ -169,6 +171,7 @@ class Sequential:
         """The loss on (X, y), and the metrics: a float, or [loss, metric, ...] when metrics were compiled."""
         self._require()
         self._check_output_matches_loss()
+        self._check_weights()
         X = self._inputs(X)
         Y = self._targets(y, len(X))
         size = len(X) if batch_size is None else as_count(batch_size, "batch_size")
@@ -198,6 +201,10 @@ class Sequential:
         if not all(hasattr(layer, name) for name in ("params", "grads", "input_dim", "dtype")):
             raise TypeError(f"{describe(layer)} does not follow the Layer contract: its __init__ must call "
                             f"super().__init__()")
+        if any(layer is other for other in self.layers):
+            raise ValueError(f"{layer.name} is already layers[{[id(o) for o in self.layers].index(id(layer))}] of this "
+                             f"model: a layer object can be used once (its backward keeps one forward pass); make "
+                             f"another one for a second layer")
         layer.dtype = self.dtype
         self.layers.append(layer)
         if self._widths is not None:
@@ -291,7 +298,9 @@ class Sequential:
             raise TypeError(f"shuffle must be True or False; got {describe(shuffle)}")
         if verbose not in (0, 1, 2) or isinstance(verbose, bool):
             raise ValueError(f"verbose must be 0, 1 or 2; got {verbose!r}")
-        callbacks = list(callbacks or [])
+        if not isinstance(callbacks, (list, tuple, Callback, type(None))):
+            raise TypeError(f"callbacks must be a list of Callback objects, such as [History()]; got {describe(callbacks)}")
+        callbacks = [callbacks] if isinstance(callbacks, Callback) else list(callbacks or [])  # one, as Keras takes it
         for callback in callbacks:
             if not isinstance(callback, Callback):
                 raise TypeError(f"callbacks must be Callback objects; got {describe(callback)}")
@@ -305,7 +314,7 @@ class Sequential:
         """The compiled metrics on a batch, from probabilities (the loss may work on logits)."""
         if self.metrics and getattr(self.loss, "from_logits", False):
             out = self.loss.output_activation().value(out)
-        return [metric(Y, out) for _, metric in self.metrics]
+        return [metric.value(Y, out) for _, metric in self.metrics]
 
     # (from notebooks/10_overfitting.ipynb)
     def _measure(self, X, Y, batch_size, epoch=None):
@@ -340,10 +349,26 @@ class Sequential:
         lr = getattr(self.optimizer, "lr", None)
         rate = f" with learning rate {lr:g}; try a smaller one, such as {lr / 10:g}" if lr is not None else ""
         done = len(self.history.epoch) if self.history is not None else 0
+        if epoch is None:  # measuring, with finite weights (evaluate checks them): too large for these inputs
+            advice = f" (trained with learning rate {lr:g}? train again with a smaller one)" if lr is not None else ""
+            rate = (f". Its weights are too large for these inputs{advice}, or the inputs are far larger than the "
+                    f"training data (scale them as it was)")
         where = f"training diverged in epoch {epoch}" if epoch is not None else "the model's outputs are not finite"
         raise TrainingDiverged(
             f"{where}: the loss became {batch_loss}{rate}. "
             f"model.history keeps the {done} epoch{'s' if done != 1 else ''} before.", self.history)
+
+    def _check_weights(self):
+        """TrainingDiverged naming the first parameter array that holds NaN or inf (evaluate's door; fit stops first)."""
+        for i, layer in enumerate(self.layers):
+            for key, array in layer.params.items():
+                if not np.isfinite(array).all():
+                    index = tuple(int(k) for k in np.argwhere(~np.isfinite(array))[0])
+                    done = len(self.history.epoch) if self.history is not None else 0
+                    raise TrainingDiverged(
+                        f"the model's weights are not finite: layers[{i}].{key} holds {array[index]} at index {index} "
+                        f"(training diverged); train it again from new weights. model.history keeps the {done} "
+                        f"epoch{'s' if done != 1 else ''} before.", self.history)
 
     # (from notebooks/09_optimizers.ipynb)
     def get_weights(self):
@@ -353,18 +378,21 @@ class Sequential:
 
     # (from notebooks/09_optimizers.ipynb)
     def set_weights(self, weights):
-        """Load parameter arrays from get_weights() (same shapes); fit will then not draw initial weights.
-
-        Introduced in notebooks/09_optimizers.ipynb.
+        """Load parameter arrays from get_weights() (same shapes, finite real numbers): all are checked before any is
+        set. fit will then not draw initial weights. Introduced in notebooks/09_optimizers.ipynb.
         """
         self._require(compiled=False)
         params = self.params
         if not isinstance(weights, (list, tuple)) or len(weights) != len(params):
-            raise ValueError(f"weights must be a list of {len(params)} arrays, as get_weights() returns")
-        for i, (param, weight) in enumerate(zip(params, weights)):
-            if np.shape(weight) != param.shape:
-                raise ValueError(f"weights[{i}] must have shape {param.shape}; got {np.shape(weight)}")
-        for param, weight in zip(params, weights):
+            raise ValueError(f"weights must be a list of {len(params)} arrays, as get_weights() returns; got "
+                             f"{describe(weights)}")
+        names = [f"layers[{i}].{key}" for i, layer in enumerate(self.layers) for key in layer.params]
+        checked = [as_array(weight, f"weights[{i}] ({name})", allow_empty=True)  # real and finite; all before any is set
+                   for i, (weight, name) in enumerate(zip(weights, names))]
+        for i, (param, weight) in enumerate(zip(params, checked)):
+            if weight.shape != param.shape:
+                raise ValueError(f"weights[{i}] ({names[i]}) must have shape {param.shape}; got {weight.shape}")
+        for param, weight in zip(params, checked):
             param[...] = weight
         self._initialised = True
 

@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from nnlib.config import Configurable, Describable, lookup
-from nnlib.validation import as_count, as_fraction, as_number, describe
+from nnlib.validation import as_array, as_count, as_fraction, as_number, describe
 
 __all__ = [
     "Optimizer", "SGD", "get", "AdaGrad", "RMSProp", "Adam", "AdamW", "OPTIMIZERS", "StepDecay",
@@ -67,8 +67,15 @@ class Optimizer(Describable):
         for i, (param, grad) in enumerate(zip(params, grads)):
             if not isinstance(param, np.ndarray) or param.dtype.kind != "f":
                 raise TypeError(f"params[{i}] must be a float numpy array (updated in place); got {describe(param)}")
-            if np.shape(grad) != param.shape:
-                raise ValueError(f"grads[{i}] must have the shape of params[{i}] {param.shape}; got {np.shape(grad)}")
+            if not isinstance(grad, np.ndarray) or grad.dtype.kind not in "fiu":
+                raise TypeError(f"grads[{i}] must be a numpy array of numbers (the gradient of params[{i}]); got "
+                                f"{describe(grad)}")
+            if grad.shape != param.shape:
+                raise ValueError(f"grads[{i}] must have the shape of params[{i}] {param.shape}; got {grad.shape}")
+            if not np.isfinite(grad).all():
+                index = tuple(int(k) for k in np.argwhere(~np.isfinite(grad))[0])
+                raise ValueError(f"grads[{i}] must be finite; got {grad[index]} at index {index}: a step would write "
+                                 f"it into params[{i}]")
             for key, value in self.state.get(i, {}).items():
                 if isinstance(value, np.ndarray) and value.shape != param.shape:
                     raise ValueError(f"params[{i}] has shape {param.shape} but this optimizer's state for it ({key}) "
@@ -89,18 +96,36 @@ class Optimizer(Describable):
 
     # (from notebooks/09_optimizers.ipynb)
     def load_state_dict(self, state_dict):
-        """Restore hyper-parameters and state saved by state_dict() from an optimizer of the same class.
+        """Restore hyper-parameters and state saved by state_dict() from an optimizer of the same class. Everything is
+        checked first (the state against state_layout(), if the class declares one): a wrong state changes nothing.
 
         Introduced in notebooks/09_optimizers.ipynb.
         """
-        if not isinstance(state_dict, dict) or set(state_dict) != {"optimizer", "hyperparameters", "state"}:
+        if not isinstance(state_dict, dict) or set(state_dict) != {"optimizer", "hyperparameters", "state"} or not all(
+                isinstance(state_dict[key], dict) for key in ("hyperparameters", "state")):
             raise ValueError("state_dict must be a dict made by state_dict(): keys optimizer, hyperparameters, state")
         if state_dict["optimizer"] != type(self).__name__:
             raise ValueError(f"this is a {type(self).__name__}; the state_dict comes from a {state_dict['optimizer']}")
         restored = type(self)(**state_dict["hyperparameters"])  # checks the hyper-parameters
+        layout, state = restored.state_layout(), {}
+        for i, entries in state_dict["state"].items():
+            i = as_count(i, "a state's index (a parameter array's position)", minimum=0)
+            if not isinstance(entries, dict):
+                raise TypeError(f"state[{i}] must be a dict of entries; got {describe(entries)}")
+            if layout is not None and entries and set(entries) != set(layout):
+                raise ValueError(f"state[{i}] of {restored!r} holds {', '.join(layout) or 'nothing'}; got "
+                                 f"{', '.join(map(str, entries))}")
+            state[i] = {key: _state_entry(value, (layout or {}).get(key), f"state[{i}][{key!r}]")
+                        for key, value in entries.items()}
         self.__dict__.update(restored.get_config())
-        self.state = {int(i): {key: (np.array(value) if isinstance(value, np.ndarray) else value)
-                               for key, value in s.items()} for i, s in state_dict["state"].items()}
+        self.state = state
+
+    # (from notebooks/09_optimizers.ipynb)
+    def state_layout(self):
+        """{entry: kind} of what update keeps per parameter array ("array", "array >= 0", "count": a whole number >= 1);
+        None (the default): not declared, and load_state_dict takes the state as it is. Introduced in
+        notebooks/09_optimizers.ipynb."""
+        return None
 
 
 # (from notebooks/09_optimizers.ipynb, replacing the version of notebooks/07_gradient_descent.ipynb)
@@ -140,6 +165,9 @@ class SGD(Optimizer):
             grad = grad + self.momentum * velocity if self.nesterov else velocity
         param -= self.lr * grad
 
+    def state_layout(self):
+        return {"velocity": "array"} if self.momentum else {}
+
 
 # ---- notebooks/08_training.ipynb ---------------------------------------------------------------------------
 
@@ -158,6 +186,18 @@ def get(optimizer):
 
 # ---- notebooks/09_optimizers.ipynb -------------------------------------------------------------------------
 
+def _state_entry(value, kind, where):
+    """One entry of a state, checked against its kind (None: an undeclared entry, an array copied as it is)."""
+    if kind == "count":
+        return as_count(value, where)
+    if kind is None:
+        return np.array(value) if isinstance(value, np.ndarray) else value
+    array = np.array(as_array(value, where))  # a copy, finite, of float32 or float64
+    if kind == "array >= 0" and (array < 0).any():
+        raise ValueError(f"{where} must hold no negative numbers (it averages squares); got {array.min():g}")
+    return array
+
+
 class AdaGrad(Optimizer):
     """AdaGrad (Duchi et al. 2011), as torch.optim.Adagrad (no lr decay, no weight decay, accumulator from 0):
 
@@ -175,6 +215,9 @@ class AdaGrad(Optimizer):
         total = state.setdefault("sum_of_squares", np.zeros_like(param))
         total += grad * grad
         param -= self.lr * grad / (np.sqrt(total) + self.eps)
+
+    def state_layout(self):
+        return {"sum_of_squares": "array >= 0"}
 
 
 class RMSProp(Optimizer):
@@ -205,6 +248,9 @@ class RMSProp(Optimizer):
             buffer += scaled
             scaled = buffer
         param -= self.lr * scaled
+
+    def state_layout(self):
+        return {"square_average": "array >= 0", **({"momentum_buffer": "array"} if self.momentum else {})}
 
 
 class Adam(Optimizer):
@@ -242,6 +288,9 @@ class Adam(Optimizer):
         denominator = np.sqrt(v) / math.sqrt(1 - self.beta2**t) + self.eps
         param -= step_size * m / denominator
 
+    def state_layout(self):
+        return {"step": "count", "m": "array", "v": "array >= 0"}
+
 
 class AdamW(Adam):
     """AdamW (Loshchilov and Hutter 2019), as torch.optim.AdamW: decoupled weight decay, then Adam's step.
@@ -272,15 +321,17 @@ OPTIMIZERS = {  # name: the optimizer with Keras's default learning rate (and Py
 class StepDecay(Configurable):
     """lr(epoch) = lr0 * gamma ** (epoch // step_size), as torch.optim.lr_scheduler.StepLR; epochs from 0.
 
-    Introduced in notebooks/09_optimizers.ipynb.
+    Called as Keras's LearningRateScheduler calls a schedule, schedule(epoch, lr) with lr the rate of the epoch
+    before (lr0 at epoch 0), it returns lr * gamma at every step_size-th epoch and lr otherwise: StepLR's
+    recursive form. Introduced in notebooks/09_optimizers.ipynb.
     """
 
     def __init__(self, step_size, gamma=0.1):
         self.step_size = as_count(step_size, "step_size")
         self.gamma = as_number(gamma, "gamma", positive=True)
 
-    def __call__(self, epoch, lr0):
-        return lr0 * self.gamma ** (epoch // self.step_size)
+    def __call__(self, epoch, lr):
+        return lr * self.gamma if epoch > 0 and epoch % self.step_size == 0 else lr
 
     def __repr__(self):
         return f"StepDecay(step_size={self.step_size}, gamma={self.gamma:g})"
@@ -289,14 +340,15 @@ class StepDecay(Configurable):
 class ExponentialDecay(Configurable):
     """lr(epoch) = lr0 * gamma ** epoch, as torch.optim.lr_scheduler.ExponentialLR; epochs from 0.
 
-    Introduced in notebooks/09_optimizers.ipynb.
+    Called as schedule(epoch, lr) with lr the rate of the epoch before (lr0 at epoch 0), it returns lr * gamma
+    (lr at epoch 0): ExponentialLR's recursive form. Introduced in notebooks/09_optimizers.ipynb.
     """
 
     def __init__(self, gamma):
         self.gamma = as_number(gamma, "gamma", positive=True)
 
-    def __call__(self, epoch, lr0):
-        return lr0 * self.gamma**epoch
+    def __call__(self, epoch, lr):
+        return lr * self.gamma if epoch > 0 else lr
 
     def __repr__(self):
         return f"ExponentialDecay(gamma={self.gamma:g})"
@@ -306,6 +358,9 @@ class CosineDecay(Configurable):
     """lr(epoch) = lr_min + (lr0 - lr_min) (1 + cos(pi epoch / T)) / 2 for epoch <= T, then lr_min: the closed
     form of torch.optim.lr_scheduler.CosineAnnealingLR (which, unlike this, rises again after T).
 
+    Called as schedule(epoch, lr) with lr the rate of the epoch before (lr0 at epoch 0), it returns
+    lr_min + (lr - lr_min) (1 + cos(pi epoch / T)) / (1 + cos(pi (epoch - 1) / T)) for 1 <= epoch <= T (exactly
+    lr_min at T), lr at epoch 0 and lr_min after T: CosineAnnealingLR's recursive form.
     Introduced in notebooks/09_optimizers.ipynb.
     """
 
@@ -313,10 +368,13 @@ class CosineDecay(Configurable):
         self.T = as_count(T, "T")
         self.lr_min = as_number(lr_min, "lr_min", minimum=0)
 
-    def __call__(self, epoch, lr0):
+    def __call__(self, epoch, lr):
+        if epoch == 0:
+            return lr
         if epoch >= self.T:
             return self.lr_min
-        return self.lr_min + (lr0 - self.lr_min) * (1 + math.cos(math.pi * epoch / self.T)) / 2
+        ratio = (1 + math.cos(math.pi * epoch / self.T)) / (1 + math.cos(math.pi * (epoch - 1) / self.T))
+        return self.lr_min + (lr - self.lr_min) * ratio
 
     def __repr__(self):
         return f"CosineDecay(T={self.T}, lr_min={self.lr_min:g})"

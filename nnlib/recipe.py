@@ -23,8 +23,8 @@ from nnlib.regularizers import L1, L1L2, L2
 from nnlib.validation import as_array, as_count, as_fraction, as_number, describe
 
 __all__ = [
-    "Name", "Step", "run", "File", "FEATURES", "features", "read_points", "code", "code_of", "DATASETS",
-    "FEATURE_SETTINGS", "Recipe",
+    "Name", "Step", "run", "File", "FEATURES", "features", "read_points", "MAX_COORDINATE", "csv_header",
+    "code", "code_of", "DATASETS", "FEATURE_SETTINGS", "VALIDATION_POINTS", "Recipe",
 ]
 
 
@@ -103,22 +103,18 @@ def features(X, names=("x1", "x2")):
     return np.column_stack([FEATURES[name](X) for name in names])
 
 
-def read_points(content, name="the file", max_rows=10_000):
-    """Labelled 2-D points from CSV text or bytes (rows x1,x2,label; a header allowed): (X (n, 2), y (n,) int64).
+def read_points(content, name="the file", max_rows=10_000, header=None):
+    """Labelled 2-D points from CSV text or bytes (rows x1,x2,label): (X (n, 2), y (n,) int64).
 
-    Labels are integers, renumbered 0 .. k-1 in sorted order, with 2 <= k <= 5 classes; at most max_rows rows.
-    Anything else raises ValueError naming `name` and the first bad line. Introduced in notebooks/appendix/front_end.ipynb.
+    header: None (the default) takes the first line as a header when none of its cells is a number (x1,x2,label),
+    True takes it as one whatever it holds (0,1,2), False reads every line as a point; csv_header(content, header)
+    says which line that is. A byte-order mark before the first line is skipped. Labels are integers, renumbered
+    0 .. k-1 in sorted order, with 2 <= k <= 5 classes; coordinates up to MAX_COORDINATE in size; at most max_rows
+    rows. Anything else raises ValueError naming `name` and the first bad line. Introduced in
+    notebooks/appendix/front_end.ipynb.
     """
-    if isinstance(content, (bytes, bytearray)):
-        try:
-            content = content.decode("utf-8")
-        except UnicodeDecodeError:
-            raise ValueError(f"{name} is not a text (CSV) file") from None
-    if not isinstance(content, str):
-        raise TypeError(f"content must be the file's text or bytes; got {describe(content)}")
-    lines = [(number, line) for number, line in enumerate(content.splitlines(), start=1) if line.strip()]
-    if lines and not _is_number(lines[0][1].split(",")[0]):
-        lines = lines[1:]  # a header
+    max_rows = as_count(max_rows, "max_rows")
+    first, lines = _csv_lines(content, name, header)
     if len(lines) > max_rows:
         raise ValueError(f"{name} has {len(lines)} rows; at most {max_rows} are read")
     rows = []
@@ -130,7 +126,38 @@ def read_points(content, name="the file", max_rows=10_000):
             rows.append([float(cell) for cell in cells])
         except ValueError:
             raise ValueError(f"{name}, line {number}: not a number in {line[:40]!r}") from None
+        if any(math.isfinite(x) and abs(x) > MAX_COORDINATE for x in rows[-1][:2]):
+            raise ValueError(f"{name}, line {number}: a coordinate beyond {MAX_COORDINATE:g} in size in {line[:40]!r}; "
+                             f"scale the points down")
     return _labelled_points(np.array(rows).reshape(-1, 3), name)
+
+
+MAX_COORDINATE = 1e6  # the largest |x1|, |x2| read_points takes: the plane is drawn, and trained on, around them
+
+
+def csv_header(content, header=None):
+    """The line read_points(content, header=header) takes as the header: (its number, its text), or None.
+
+    Introduced in notebooks/appendix/front_end.ipynb."""
+    return _csv_lines(content, "the file", header)[0]
+
+
+def _csv_lines(content, name, header):
+    """(the header line or None, [(number, text) of every other line that is not blank]) of CSV text or bytes."""
+    if isinstance(content, (bytes, bytearray)):
+        try:
+            content = content.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ValueError(f"{name} is not a text (CSV) file") from None
+    if not isinstance(content, str):
+        raise TypeError(f"content must be the file's text or bytes; got {describe(content)}")
+    if header not in (None, True, False):
+        raise TypeError(f"header must be None (find it), True or False; got {describe(header)}")
+    lines = [(number, line) for number, line in enumerate(content.removeprefix("\ufeff").splitlines(), start=1)
+             if line.strip()]
+    if lines and (header or header is None and not any(_is_number(cell) for cell in lines[0][1].split(","))):
+        return lines[0], lines[1:]
+    return None, lines
 
 
 def _is_number(text):
@@ -225,12 +252,15 @@ DATASETS = {"moons": datasets.moons, "xor": datasets.xor, "circles": datasets.ci
             "blobs": datasets.blobs}
 FEATURE_SETTINGS = {"x1": "x1", "x2": "x2", "x1_squared": "x1^2", "x2_squared": "x2^2", "x1_x2": "x1*x2",
                     "sin_x1": "sin x1", "sin_x2": "sin x2"}  # setting: the feature's name in FEATURES
+VALIDATION_POINTS = 1000  # a generated data set's validation sample: its error's standard error is about 1 point
 
 
 class Recipe:
     """One run of the playground, as data: settings, and the steps of the program that makes the data, the model and
     its training. Settings (DEFAULTS lists them with their defaults): dataset (a name of DATASETS, or of files),
-    classes (blobs), noise, points, validation (the share held out), the features x1 ... sin_x2 (True or False),
+    classes (blobs), noise, points (the training points of a generated data set, which also gets VALIDATION_POINTS
+    fresh points of the same distribution to measure on), validation (the share of a file's points held out), the
+    features x1 ... sin_x2 (True or False),
     hidden_layers, units, activation, dropout, l1, l2, optimizer (a name of optim.OPTIMIZERS), lr, schedule
     ("constant", "step", "exponential", "cosine"), epochs, batch_size (0: the full batch), seed. files: {name: the
     bytes of a CSV file of points (see read_points)}, data sets of your own.
@@ -238,9 +268,9 @@ class Recipe:
     problem(): why these settings cannot be trained ("" if they can). Introduced in notebooks/appendix/front_end.ipynb.
     """
 
-    DEFAULTS = {"dataset": "moons", "classes": 3, "noise": 0.2, "points": 200, "validation": 0.5,
-                **{name: name in ("x1", "x2") for name in FEATURE_SETTINGS}, "hidden_layers": 2, "units": 8,
-                "activation": "tanh", "dropout": 0.0, "l1": 0.0, "l2": 0.0, "optimizer": "sgd", "lr": 0.3,
+    DEFAULTS = {"dataset": "circles", "classes": 3, "noise": 0.2, "points": 400, "validation": 0.5,
+                **{name: name in ("x1", "x2") for name in FEATURE_SETTINGS}, "hidden_layers": 2, "units": 6,
+                "activation": "tanh", "dropout": 0.0, "l1": 0.0, "l2": 0.0, "optimizer": "adam", "lr": 0.03,
                 "schedule": "constant", "epochs": 300, "batch_size": 0, "seed": 0}
 
     def __init__(self, files=None, **settings):
@@ -254,17 +284,21 @@ class Recipe:
         self.callbacks = [LearningRateScheduler(schedule)] if schedule is not None else []
 
     def data_steps(self):
-        """The points (generated, or read from a file), split into training and validation, and their features."""
+        """The points, split into training and validation, and their features. A generated data set: points +
+        VALIDATION_POINTS points, of which VALIDATION_POINTS, drawn at random, measure (a fresh sample of the same
+        distribution, never trained on); a file: its points, the share `validation` held out."""
         s = self.settings
         if s["dataset"] in self.files:
             make = Step(("X", "y"), read_points, (File(s["dataset"], self.files[s["dataset"]]), s["dataset"]))
+            held_out = s["validation"]
         else:
             extra = {"k": s["classes"]} if s["dataset"] == "blobs" else {}
             spread = {"spread": 1.5} if s["dataset"] == "blobs" else {}
-            make = Step(("X", "y"), DATASETS[s["dataset"]], (), {"n": s["points"], **extra, "noise": s["noise"],
-                                                                 **spread, "rng": s["seed"]})
+            make = Step(("X", "y"), DATASETS[s["dataset"]], (), {"n": s["points"] + VALIDATION_POINTS, **extra,
+                                                                 "noise": s["noise"], **spread, "rng": s["seed"]})
+            held_out = VALIDATION_POINTS
         steps = [make, Step(("X_train", "X_val", "y_train", "y_val"), datasets.train_test_split,
-                            (Name("X"), Name("y")), {"test_size": s["validation"], "rng": s["seed"]})]
+                            (Name("X"), Name("y")), {"test_size": held_out, "rng": s["seed"]})]
         if self.features != ["x1", "x2"]:
             steps += [Step(("inputs_train",), features, (Name("X_train"), self.features)),
                       Step(("inputs_val",), features, (Name("X_val"), self.features))]
@@ -338,7 +372,9 @@ class Recipe:
         s = self.settings
         if not self.features:
             return "choose at least one input feature (x1, x2, ...): without one, the network has no input"
-        n = len(read_points(self.files[s["dataset"]], s["dataset"])[0]) if s["dataset"] in self.files else s["points"]
+        if s["dataset"] not in self.files:
+            return ""
+        n = len(read_points(self.files[s["dataset"]], s["dataset"])[0])
         if n - math.ceil(s["validation"] * n) < 1:
             return f"{n} points, {s['validation']:.0%} of them for validation, leave none to train on: lower the share"
         return ""

@@ -5,13 +5,29 @@
 save_model(model, path) and load_model(path), as keras.saving names them. Every piece is written as its class name
 and its own description (get_config, notebook 03), and rebuilt by from_config from the class of that name in
 nnlib.config.CLASSES: a layer of your own is saved like nnlib's, and no list of known types is edited for a new
-one. No pickle anywhere: the file is read with np.load(path, allow_pickle=False). A loaded model predicts
-identically and, compiled, resumes training exactly. Introduced in notebooks/09_optimizers.ipynb.
+one. No pickle anywhere. A loaded model predicts identically and, compiled, resumes training exactly.
+
+The file (format version 2) is a zip of uncompressed .npy arrays, as np.savez writes it:
+- "config": the description, a JSON text; SCHEMA lists every key, what it holds and its bounds.
+- "layers.{i}.{name}": layer i's parameter array name (W, b, ...), of the model's dtype, finite.
+- "optimizer.{i}.{name}": the optimizer's state array name for the model's i-th parameter array, of its shape.
+load_model reads the arrays without pickle, checks the description against SCHEMA and every array (its name,
+dtype and values) before it builds anything, and each layer's arrays against the shapes the layer says they need
+(param_shapes, notebook 04) before that layer is built. A file it refuses raises ModelFileError (a ValueError)
+naming the file and what is wrong with it; a file it cannot open raises the OSError the system gave
+(FileNotFoundError, PermissionError, ...), naming the path. save_model writes a temporary file beside the target
+and moves it into place: a save that fails leaves the old file as it was. Introduced in notebooks/09_optimizers.ipynb.
 """
 
+import errno
+import io
 import json
+import math
 import os
+import re
+import struct
 import tempfile
+import zipfile
 
 import numpy as np
 
@@ -23,7 +39,10 @@ from nnlib.model import Sequential
 from nnlib.optim import Optimizer
 from nnlib.validation import describe
 
-__all__ = ["FILE_FORMAT", "FILE_VERSION", "save_model", "load_model"]
+__all__ = [
+    "FILE_FORMAT", "FILE_VERSION", "save_model", "load_model", "ModelFileError", "MAX_WHOLE", "MAX_TEXT",
+    "MAX_ITEMS", "MAX_DEPTH", "FAMILIES", "PCG64_STATE", "SCHEMA",
+]
 
 
 # ---- notebooks/09_optimizers.ipynb -------------------------------------------------------------------------
@@ -34,13 +53,11 @@ FILE_FORMAT, FILE_VERSION = "nnlib.Sequential", 2  # written into every file by 
 def save_model(model, path):
     """Write a Sequential model to an .npz file that load_model(path) turns back into the same model.
 
-    path: a str or pathlib.Path ending in ".npz". The file holds the weights ("layers.0.W", "layers.0.b", ...)
-    and, once the model is compiled, the optimizer's state arrays ("optimizer.0.m", ...), as plain arrays, and
-    "config", a JSON text: the format and its version, the dtype, each layer as {"class": name, "config": its
-    get_config()}, numpy generators it holds (a dropout layer's) as their states, each kept once, and the loss,
-    metric names and optimizer the same way, with the optimizer's numbers (such as Adam's step count). The file is
-    written under a temporary name and moved into place, so a failed save leaves the old file as it was.
-    Introduced in notebooks/09_optimizers.ipynb.
+    path: a str or pathlib.Path ending in ".npz". The file holds the weights and, once the model is compiled, the
+    optimizer's state arrays, and the description: each layer, the loss and the optimizer as {"class": name,
+    "config": its get_config()}, numpy generators (a dropout layer's) as their states, each kept once, the
+    optimizer's numbers (Adam's step count), and whether the first fit will draw new weights. Weights that are not
+    finite are refused. Introduced in notebooks/09_optimizers.ipynb.
     """
     name = _npz_path(path)
     if not isinstance(model, Sequential) or not model.layers:
@@ -56,6 +73,8 @@ def save_model(model, path):
     config = {"format": FILE_FORMAT, "version": FILE_VERSION, "dtype": model.dtype.name, "layers": layers,
               "compile": None if model.loss is None else _compiled(model, arrays, generators)}
     config["generators"] = [rng.bit_generator.state for rng in generators]
+    config["initialised"] = model._initialised  # False: saved before the first fit, which draws new weights
+    _check_finite(arrays, "a model whose numbers are not finite cannot be saved (did training diverge?)")
     _write(name, config, arrays)
 
 
@@ -63,37 +82,55 @@ def load_model(path):
     """The model a file written by save_model holds: the same layers and weights, and, if it was compiled, the
     same loss, metrics, optimizer and optimizer state, so fit resumes exactly where it stopped.
 
-    path: a str or pathlib.Path ending in ".npz"; read with np.load(path, allow_pickle=False). Each piece is
-    rebuilt by from_config from the class of its name in nnlib.config.CLASSES (a class of your own: define it, or
-    import it, before loading). A missing file raises FileNotFoundError; a file save_model did not write, or a
-    damaged one, raises ValueError. Introduced in notebooks/09_optimizers.ipynb.
+    path: a str or pathlib.Path ending in ".npz". Each piece is rebuilt by from_config from the class of its name in
+    nnlib.config.CLASSES (a class of your own: define it, or import it, before loading). A missing or unreadable
+    file raises the OSError the system gave, naming the path; any other problem (a damaged file, one edited by hand,
+    or one save_model did not write) raises ModelFileError, and nothing is built. Introduced in
+    notebooks/09_optimizers.ipynb.
     """
     name = _npz_path(path)
-    arrays = _read(name)
+    text, arrays = _read(name)
     try:
-        config = json.loads(str(arrays.pop("config")))
+        config = _description(text)
         if not isinstance(config, dict) or config.get("format") != FILE_FORMAT:
-            raise ValueError(f"its format is {config.get('format') if isinstance(config, dict) else config!r}, "
+            raise ValueError(f"its format is {config.get('format') if isinstance(config, dict) else config!r:.60}, "
                              f"not {FILE_FORMAT!r}")
-        if config["version"] != FILE_VERSION:
-            raise ValueError(f"it is version {config['version']!r} of the format; this nnlib reads version "
+        if config.get("version") != FILE_VERSION:
+            raise ValueError(f"it is version {config.get('version')!r:.20} of the format; this nnlib reads version "
                              f"{FILE_VERSION}")
+        generators = config.get("generators")
+        _check(config, SCHEMA, "", len(generators) if isinstance(generators, list) else 0)
+        _check_arrays(arrays, config)
         generators = [_generator(state) for state in config["generators"]]
-        model = Sequential([_built(layer, Layer, f"layers[{i}]", generators) for i, layer in enumerate(config["layers"])],
-                           dtype=config["dtype"])
-        model.set_weights([arrays.pop(f"layers.{i}.{key}") for i, layer in enumerate(model.layers)
-                           for key in layer.params])
+        model = _model(config, arrays, generators)
         settings = config["compile"]
         if settings is not None:
-            model.compile(_optimizer(settings["optimizer"], arrays, generators),
-                          _built(settings["loss"], Loss, "the loss", generators), settings["metrics"])
-    except KeyError as error:
-        raise ValueError(f"path: {name!r} is not a complete model file: it has no {error}") from None
-    except (TypeError, ValueError, AttributeError) as error:
-        raise ValueError(f"path: {name!r} is not a valid model file: {error}") from None
-    if arrays:
-        raise ValueError(f"path: {name!r} holds arrays this model does not use: {', '.join(sorted(arrays))}")
+            optimizer = _optimizer(settings["optimizer"], arrays, generators, model.params)
+            model.compile(optimizer, _built(settings["loss"], "the loss", generators), settings["metrics"])
+    except _Missing as missing:
+        raise ModelFileError(name, f"is not a complete model file: it has no {missing}") from None
+    except _Unused as unused:
+        raise ModelFileError(name, f"holds arrays this model does not use: {unused}") from None
+    except (ValueError, TypeError, LookupError, ArithmeticError, AttributeError, MemoryError, RecursionError) as error:
+        raise ModelFileError(name, f"is not a valid model file: {error}") from None
     return model
+
+
+class ModelFileError(ValueError):
+    """A file load_model refuses: damaged, cut short, edited by hand, or not written by save_model. path: the file;
+    problem: what is wrong with it. Introduced in notebooks/09_optimizers.ipynb."""
+
+    def __init__(self, path, problem):
+        super().__init__(f"path: {path!r} {problem}")
+        self.path, self.problem = path, problem
+
+
+class _Missing(ValueError):
+    """An entry the file should hold and does not (its name, quoted)."""
+
+
+class _Unused(ValueError):
+    """Arrays the file holds and the model has no place for (their names)."""
 
 
 def _described(piece, family, where, generators):
@@ -137,29 +174,246 @@ def _plain(value, where, generators):
                      f"describes itself")
 
 
-def _built(description, family, where, generators):
-    """The piece _described wrote: its class found by name in CLASSES (a subclass of family), from_config."""
-    if not isinstance(description, dict) or set(description) != {"class", "config"}:
-        raise ValueError(f"{where} must be described by {{'class': name, 'config': {{...}}}}; got {description!r:.80}")
-    cls = CLASSES.get(description["class"])
-    if cls is None or not issubclass(cls, family):
-        raise ValueError(f"{where} is a {description['class']!r}, which is not {_a(family.__name__)} class known "
-                         f"here (a class of your own must be defined before loading)")
-    config = description["config"]
-    if not isinstance(config, dict):
-        raise ValueError(f"{where}'s config must be a dict; got {config!r:.80}")
-    return cls.from_config({key: _value(value, f"{where}.{key}", generators) for key, value in config.items()})
+MAX_WHOLE, MAX_TEXT, MAX_ITEMS, MAX_DEPTH = 2**53, 1000, 10_000, 20  # a description's bounds (2**53: JSON's exact)
+FAMILIES = {"Layer": Layer, "Loss": Loss, "Optimizer": Optimizer, "Describable": Describable}
+PCG64_STATE = {"bit_generator": ("exactly", "PCG64"),
+               "state": {"state": ("whole", 0, 2**128 - 1), "inc": ("whole", 0, 2**128 - 1)},
+               "has_uint32": ("whole", 0, 1), "uinteger": ("whole", 0, 2**32 - 1)}
+# SCHEMA's kinds: {key: kind}, a JSON object of exactly these keys ("key?": may be absent); ("exactly", v); ("one
+# of", v, w, ...); ("flag",): true or false; ("whole", low, high); ("or null", kind); ("list", kind, n): n to MAX_ITEMS
+# entries; ("numbers",): {"i.name": a number} (the optimizer's numbers, i: a parameter array); ("piece", Family,
+# {extra}): {"class": the name of a Family class in CLASSES, "config": {argument: value}} and the extra keys, a value
+# being null, true, false, a whole number up to MAX_WHOLE in size, a finite number, a text of at most MAX_TEXT
+# characters, a list of values, a piece, or {"generator": k}, the file's k-th generator; at most MAX_DEPTH deep.
+SCHEMA = {  # the description of format version 2: every key and what it holds
+    "format": ("exactly", FILE_FORMAT),
+    "version": ("exactly", FILE_VERSION),
+    "dtype": ("one of", "float32", "float64"),
+    "layers": ("list", ("piece", "Layer"), 1),
+    "compile": ("or null", {"loss": ("piece", "Loss"), "metrics": ("list", ("one of", *nnlib_metrics.METRICS), 0),
+                            "optimizer": ("piece", "Optimizer", {"numbers": ("numbers",)})}),
+    "generators": ("list", PCG64_STATE, 0),
+    "initialised?": ("flag",),  # False: saved before the first fit, which draws new weights (absent: True)
+}
+
+
+_INDEXED = re.compile(r"(0|[1-9][0-9]{0,8})\.([A-Za-z_][A-Za-z0-9_]{0,99})")  # "3.step": a state entry's name
+
+
+def _check(value, kind, where, generators, depth=0):
+    """value against kind, an entry of SCHEMA (its kinds are listed above it); raises ValueError naming where (a path
+    such as layers[1].rate) and what it should be, or _Missing naming an absent key. generators: the file's count."""
+    if isinstance(kind, dict):
+        if not isinstance(value, dict):
+            raise ValueError(f"{where or 'the description'} must be a JSON object; got {_short(value)}")
+        missing = [key for key in kind if not key.endswith("?") and key not in value]
+        if missing:
+            raise _Missing(repr(_path(where, missing[0])))
+        unknown = sorted(set(value) - {key.rstrip("?") for key in kind})
+        if unknown:
+            raise ValueError(f"{where or 'the description'} has keys this nnlib does not know: {unknown}"[:200])
+        for key, entry in kind.items():
+            if key.rstrip("?") in value:
+                _check(value[key.rstrip("?")], entry, _path(where, key.rstrip("?")), generators, depth)
+        return
+    word, *args = kind
+    if word == "exactly" and not _same(value, args[0]) or word == "one of" and not any(_same(value, a) for a in args):
+        raise ValueError(f"{where} must be {' or '.join(map(repr, args))}; got {_short(value)}")
+    if word == "flag" and not isinstance(value, bool):
+        raise ValueError(f"{where} must be true or false; got {_short(value)}")
+    if word == "whole" and not (_whole(value) and args[0] <= value <= args[1]):
+        raise ValueError(f"{where} must be a whole number from {args[0]} to {args[1]}; got {_short(value)}")
+    if word == "or null" and value is not None:
+        _check(value, args[0], where, generators, depth)
+    if word == "list":
+        if not isinstance(value, list) or not args[1] <= len(value) <= MAX_ITEMS:
+            raise ValueError(f"{where} must be a list of {args[1]} to {MAX_ITEMS} entries; got {_short(value)}")
+        for i, item in enumerate(value):
+            _check(item, args[0], f"{where}[{i}]", generators, depth)
+    if word == "piece":
+        _check_piece(value, FAMILIES[args[0]], args[1] if len(args) > 1 else {}, where, generators, depth)
+    if word == "numbers":
+        if not isinstance(value, dict):
+            raise ValueError(f"{where} must be a JSON object of numbers; got {_short(value)}")
+        for key, number in value.items():
+            if not _INDEXED.fullmatch(key) or isinstance(number, bool) or not isinstance(number, (int, float)):
+                raise ValueError(f"{where} must map 'i.name' to a number; got {key[:40]!r}: {_short(number)}")
+            _check_value(number, f"{where}.{key}", generators, depth)
+
+
+def _path(where, key):
+    """The name of where's entry key in messages: layers[0].units; the compile settings' pieces by their names."""
+    path = f"{where}.{key}" if where else key
+    return {"compile.loss": "the loss", "compile.optimizer": "the optimizer"}.get(path, path)
+
+
+def _same(value, expected):
+    """value is expected, of the same type (JSON's true is not 1)."""
+    return type(value) is type(expected) and value == expected
+
+
+def _whole(value):
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _short(value):
+    """value as a message shows it: its repr, cut at 60 characters."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _check_piece(value, family, extra, where, generators, depth):
+    """A piece's description: {"class": a family class's name, "config": {argument: value}} plus the extra keys."""
+    if not isinstance(value, dict) or set(value) != {"class", "config", *extra}:
+        raise ValueError(f"{where} must be described by {{'class': name, 'config': {{...}}}}; got {_short(value)}")
+    cls = CLASSES.get(value["class"]) if isinstance(value["class"], str) else None
+    if not (isinstance(cls, type) and issubclass(cls, family)):
+        raise ValueError(f"{where} is a {_short(value['class'])}, which is not {_a(family.__name__)} class known here "
+                         f"(a class of your own must be defined before loading)")
+    if not isinstance(value["config"], dict):
+        raise ValueError(f"{where}'s config must be a dict; got {_short(value['config'])}")
+    for key, item in value["config"].items():
+        _check_value(item, f"{where}.{key}", generators, depth + 1)
+    for key, kind in extra.items():
+        _check(value[key], kind, f"{where}'s {key}", generators, depth)
+
+
+def _check_value(value, where, generators, depth):
+    """A value in a piece's description (see the kinds above SCHEMA)."""
+    if depth > MAX_DEPTH:
+        raise ValueError(f"{where} is nested more than {MAX_DEPTH} deep")
+    if value is None or isinstance(value, (bool, float)):  # floats are finite: _description refuses the others
+        return
+    if _whole(value) and abs(value) > MAX_WHOLE:
+        raise ValueError(f"{where} is {value:.3g}, beyond the largest whole number a description holds ({MAX_WHOLE})")
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        raise ValueError(f"{where} is a text of {len(value)} characters; a description's texts have at most {MAX_TEXT}")
+    if isinstance(value, list):
+        if len(value) > MAX_ITEMS:
+            raise ValueError(f"{where} is a list of {len(value)} entries; a description's lists have at most {MAX_ITEMS}")
+        for i, item in enumerate(value):
+            _check_value(item, f"{where}[{i}]", generators, depth + 1)
+    elif isinstance(value, dict) and set(value) == {"generator"}:
+        k = value["generator"]
+        if not (_whole(k) and 0 <= k < generators):
+            raise ValueError(f"{where} must number one of the file's {generators} generators; got {_short(k)}")
+    elif isinstance(value, dict):
+        _check_piece(value, Describable, {}, where, generators, depth)
+    elif not isinstance(value, (int, str)):
+        raise ValueError(f"{where} must be a plain value (a number, a text, a list or a piece); got {_short(value)}")
+
+
+_ARRAY_NAME = re.compile(r"(layers|optimizer)\.(0|[1-9][0-9]{0,8})\.([A-Za-z_][A-Za-z0-9_]{0,99})")
+
+
+def _check_arrays(arrays, config):
+    """Every array named layers.i.name (i: a layer) or optimizer.i.name (a compiled model), of the description's
+    dtype, finite; raises _Unused for names the model has no place for."""
+    unused = []
+    for key, array in arrays.items():
+        match = _ARRAY_NAME.fullmatch(key)
+        if match is None or match[1] == "layers" and int(match[2]) >= len(config["layers"]) or \
+                match[1] == "optimizer" and config["compile"] is None:
+            unused.append(key)
+        elif array.dtype != np.dtype(config["dtype"]):
+            raise ValueError(f"{key} is an array of {array.dtype}; the arrays of a {config['dtype']} model are "
+                             f"{config['dtype']}")
+    if unused:
+        raise _Unused(", ".join(sorted(unused))[:300])
+    _check_finite(arrays, "a model's numbers must be finite")
+
+
+def _check_finite(arrays, why):
+    """ValueError naming the first array (and the place in it) that holds NaN or infinity, and why that is refused."""
+    for key, array in arrays.items():
+        if not np.isfinite(array).all():
+            index = tuple(int(k) for k in np.argwhere(~np.isfinite(array))[0])
+            raise ValueError(f"{key} holds {array[index]} at index {index}: {why}")
+
+
+def _model(config, arrays, generators):
+    """The Sequential the description and the arrays make (see the cell's introduction)."""
+    dtype, layers, width = np.dtype(config["dtype"]), [], None
+    for i, description in enumerate(config["layers"]):
+        where, cls = f"layers[{i}]", CLASSES[description["class"]]
+        settings = {key: _value(value, f"{where}.{key}", generators) for key, value in description["config"].items()}
+        plans = cls.param_shapes is not Layer.param_shapes  # it can say its arrays' shapes before build
+        described = settings.get("input_dim")
+        if plans and described is not None:
+            settings["input_dim"] = None  # made unbuilt; built below, for the width checked here
+        layer = _complete(_made(cls, settings, where), description["config"], where)
+        if i == 0:
+            width = described if described is not None else layer.input_dim
+            if not _whole(width) or width < 1:
+                raise ValueError(f"{where} must give its input width, input_dim, a whole number >= 1; got {width!r}")
+        elif described is not None and described != width:
+            raise ValueError(f"{where} has input_dim {described!r}, but the layer before it gives {width}")
+        layer.dtype, prefix = dtype, f"layers.{i}."
+        stored = {key[len(prefix):]: array for key, array in arrays.items() if key.startswith(prefix)}
+        shapes = layer.param_shapes(width) if plans else None
+        if shapes is not None:
+            _compare(stored, shapes, where, prefix)
+        width = layer.build(width, None)
+        if isinstance(width, bool) or not isinstance(width, (int, np.integer)) or width < 1:
+            raise ValueError(f"{where}.build must return its output width, a whole number >= 1; got {_short(width)}")
+        _compare(stored, {key: array.shape for key, array in layer.params.items()}, where, prefix)
+        layers.append(layer)
+    model = Sequential(layers, dtype=dtype)  # builds them again, for the same widths
+    model.set_weights([arrays.pop(f"layers.{i}.{key}") for i, layer in enumerate(model.layers) for key in layer.params])
+    model._initialised = config.get("initialised", True)
+    for rng, state in zip(generators, config["generators"]):  # as saved: a seeded layer's build drew from its own
+        rng.bit_generator.state = state
+    return model
+
+
+def _compare(stored, shapes, where, prefix):
+    """The file's arrays of one layer (stored: {name: array}) against the shapes the layer makes."""
+    for key in shapes:
+        if key not in stored:
+            raise _Missing(repr(prefix + key))
+    unused = [prefix + key for key in stored if key not in shapes]
+    if unused:
+        raise _Unused(", ".join(sorted(unused)))
+    for key, shape in shapes.items():
+        if stored[key].shape != tuple(shape):
+            raise ValueError(f"{prefix}{key} has shape {stored[key].shape}, but {where} as described makes it "
+                             f"{tuple(shape)}")
+
+
+def _built(description, where, generators):
+    """The piece _described wrote (checked by the schema): its class by name, from_config, checked complete."""
+    cls = CLASSES[description["class"]]
+    settings = {key: _value(value, f"{where}.{key}", generators) for key, value in description["config"].items()}
+    return _complete(_made(cls, settings, where), description["config"], where)
+
+
+def _made(cls, settings, where):
+    """cls.from_config(settings); what its checks refuse, named by where."""
+    try:
+        return cls.from_config(settings)
+    except (TypeError, ValueError, LookupError, ArithmeticError, AttributeError, NotImplementedError) as error:
+        raise ValueError(f"{where}: {error}") from None
+
+
+def _complete(piece, config, where):
+    """piece, once its description (config) named every key its get_config() has (or that key is None there)."""
+    try:
+        described = piece.get_config()
+    except NotImplementedError as error:
+        raise ValueError(f"{where}: {error}") from None
+    missing = [key for key, value in described.items() if key not in config and value is not None]
+    if missing:
+        raise ValueError(f"{where} is described without {', '.join(map(repr, missing))}, which "
+                         f"{type(piece).__name__}.get_config() gives: the description is incomplete")
+    return piece
 
 
 def _value(value, where, generators):
     """The value _plain wrote, back: a piece, a Generator (by its number) or the plain value."""
     if isinstance(value, dict) and set(value) == {"class", "config"}:
-        return _built(value, Describable, where, generators)
-    if isinstance(value, dict) and set(value) == {"generator"}:
-        k = value["generator"]
-        if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k < len(generators):
-            raise ValueError(f"{where} must number one of the file's {len(generators)} generators; got {k!r}")
-        return generators[k]
+        return _built(value, where, generators)
+    if isinstance(value, dict):
+        return generators[value["generator"]]
     if isinstance(value, list):
         return [_value(v, f"{where}[{i}]", generators) for i, v in enumerate(value)]
     return value
@@ -167,8 +421,6 @@ def _value(value, where, generators):
 
 def _generator(state):
     """A PCG64 Generator in the state a file keeps (the only bit generator save_model writes)."""
-    if not isinstance(state, dict) or state.get("bit_generator") != "PCG64":
-        raise ValueError(f"a generator must be a PCG64 state; got {state!r:.60}")
     rng = np.random.Generator(np.random.PCG64())
     rng.bit_generator.state = state
     return rng
@@ -192,9 +444,10 @@ def _compiled(model, arrays, generators):
             "optimizer": _described(model.optimizer, Optimizer, "the optimizer", generators) | {"numbers": numbers}}
 
 
-def _optimizer(config, arrays, generators):
-    """The optimizer config describes, with its state from the numbers in config and the "optimizer.*" arrays."""
-    optimizer = _built({"class": config["class"], "config": config["config"]}, Optimizer, "the optimizer", generators)
+def _optimizer(config, arrays, generators, params):
+    """The optimizer config describes, with its state from the numbers in config and the "optimizer.*" arrays, each
+    for one of params (the model's parameter arrays) and of its shape."""
+    optimizer = _built({"class": config["class"], "config": config["config"]}, "the optimizer", generators)
     state = {}
     for key, value in config["numbers"].items():
         index, entry = key.split(".", 1)
@@ -202,8 +455,18 @@ def _optimizer(config, arrays, generators):
     for key in [key for key in arrays if key.startswith("optimizer.")]:
         _, index, entry = key.split(".", 2)
         state.setdefault(int(index), {})[entry] = arrays.pop(key)
-    optimizer.load_state_dict({"optimizer": config["class"], "hyperparameters": optimizer.get_config(),
-                               "state": state})
+    for i, entries in state.items():
+        if i >= len(params):
+            raise ValueError(f"the optimizer's state is for parameter array {i}; the model has {len(params)}")
+        for entry, value in entries.items():
+            if isinstance(value, np.ndarray) and value.shape != params[i].shape:
+                raise ValueError(f"optimizer.{i}.{entry} has shape {value.shape}; parameter array {i} has shape "
+                                 f"{params[i].shape}")
+    try:
+        optimizer.load_state_dict({"optimizer": config["class"], "hyperparameters": optimizer.get_config(),
+                                   "state": state})
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"the optimizer: {error}") from None
     return optimizer
 
 
@@ -220,33 +483,128 @@ def _npz_path(path):
 
 def _write(name, config, arrays):
     """The file: 'config' (the JSON text) and the arrays, written to a temporary file beside name, then moved."""
-    folder = os.path.dirname(os.path.abspath(name))
+    if os.path.isdir(name):
+        raise IsADirectoryError(errno.EISDIR, f"path: {name!r} is a folder; give a file name in it, such as "
+                                              f"{os.path.join(name, 'model.npz')!r}")
     try:
-        handle, temporary = tempfile.mkstemp(prefix=".saving-", suffix=".npz", dir=folder)
+        handle, temporary = tempfile.mkstemp(prefix=".saving-", suffix=".npz", dir=os.path.dirname(os.path.abspath(name)))
     except OSError as error:
-        raise type(error)(error.errno, f"path: {name!r} cannot be written there ({error.strerror})") from None
+        raise _os_error(error, f"path: {name!r} cannot be written there") from None
     try:
         with os.fdopen(handle, "wb") as file:
             np.savez(file, config=np.array(json.dumps(config, allow_nan=False)), **arrays)
             file.flush()
             os.fsync(file.fileno())
+        os.chmod(temporary, _mode(name))  # mkstemp's file is private (0600): give it the old file's mode
         os.replace(temporary, name)
-    except BaseException:
-        os.unlink(temporary)
+    except OSError as error:
+        _remove(temporary)
+        raise _os_error(error, f"path: {name!r} was not written; the old file, if any, is as it was") from None
+    except BaseException:  # an interrupt, or an error of memory: the same, and the same error
+        _remove(temporary)
         raise
+
+
+def _os_error(error, text):
+    """error's own OSError class, with text and the system's reason."""
+    return type(error)(error.errno, f"{text} ({error.strerror})") if error.errno else type(error)(f"{text} ({error})")
+
+
+def _mode(name):
+    """The mode of the file at name, or a new file's (0666 less the umask)."""
+    try:
+        return os.stat(name).st_mode & 0o777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
+def _remove(temporary):
+    try:
+        os.unlink(temporary)
+    except OSError:
+        pass
 
 
 def _read(name):
-    """Every array of the file by name (no pickle), with a 'config' text among them."""
+    """(the description's text, {name: array}): every entry of the zip at name, read without pickle."""
     try:
-        with np.load(name, allow_pickle=False) as contents:
-            arrays = {key: contents[key] for key in contents.files}
-    except FileNotFoundError:
-        raise
-    except (OSError, ValueError, EOFError, AttributeError, TypeError) as error:  # not a zip of plain arrays
-        raise ValueError(f"path: {name!r} is not a model file written by save_model ({error})") from None
-    text = arrays.get("config")
+        with open(name, "rb") as file:
+            content = file.read()
+    except OSError as error:
+        raise _os_error(error, f"path: {name!r} cannot be read") from None
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            entries = archive.infolist()
+            names = [entry.filename for entry in entries]
+            for entry in entries:
+                if names.count(entry.filename) > 1 or not entry.filename.endswith(".npy"):
+                    raise ValueError(f"it holds {entry.filename[:60]!r}, which save_model never writes")
+                if entry.compress_type != zipfile.ZIP_STORED:
+                    raise ValueError(f"{entry.filename[:60]!r} is compressed; save_model writes arrays uncompressed")
+            arrays = {entry.filename[:-4]: _array(archive.read(entry), entry.filename) for entry in entries}
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError, OSError, NotImplementedError,
+            RuntimeError, struct.error) as error:
+        raise ModelFileError(name, f"is not a model file written by save_model: {_reason(error)}") from None
+    text = arrays.pop("config", None)
     if text is None or text.dtype.kind != "U" or text.ndim != 0:
-        raise ValueError(f"path: {name!r} holds no model description (a 'config' text): it was not written by "
-                         f"save_model")
-    return arrays
+        raise ModelFileError(name, "holds no model description (a 'config' text): it was not written by save_model")
+    return str(text), arrays
+
+
+def _reason(error):
+    """What a zip error says, in a learner's words."""
+    if isinstance(error, zipfile.BadZipFile) and "not a zip file" in str(error):
+        return "it is not a zip archive of arrays (cut short, or another kind of file)"
+    if isinstance(error, (zipfile.BadZipFile, EOFError, OSError)):
+        return f"it is damaged, cut short or changed after it was written ({error})"
+    return str(error)
+
+
+def _array(data, where):
+    """The array a .npy entry holds: its header read first (no objects; the size it states is the data's size)."""
+    buffer = io.BytesIO(data)
+    try:
+        version = np.lib.format.read_magic(buffer)
+        header = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}[version]
+        shape, fortran_order, dtype = header(buffer)
+    except (ValueError, KeyError, SyntaxError, TypeError) as error:
+        raise ValueError(f"{where[:60]!r} is not an array save_model wrote ({error})") from None
+    if dtype.hasobject:
+        raise ValueError(f"{where[:60]!r} holds Python objects (a pickle), which a model file never holds; it was "
+                         f"not opened")
+    size = math.prod(shape) * dtype.itemsize
+    if dtype.itemsize == 0 or size != len(data) - buffer.tell():
+        raise ValueError(f"{where[:60]!r} states {size} bytes of data and holds {len(data) - buffer.tell()}")
+    array = np.frombuffer(data, dtype=dtype, count=math.prod(shape), offset=buffer.tell())
+    return array.reshape(shape, order="F" if fortran_order else "C").copy()
+
+
+def _description(text):
+    """The description as dicts and lists: JSON, with no NaN or Infinity, no number too large, no key twice."""
+    def refuse(word):
+        raise ValueError(f"its description holds {word[:20]}, which is not a finite number")
+
+    def floating(word):
+        number = float(word)
+        return number if math.isfinite(number) else refuse(word)
+
+    def whole(word):
+        if len(word) > 40:
+            raise ValueError(f"its description holds a whole number of {len(word)} digits, beyond every bound")
+        return int(word)
+
+    def no_repeats(pairs):
+        keys = [key for key, _ in pairs]
+        if len(set(keys)) < len(keys):
+            raise ValueError(f"its description gives the key {next(k for k in keys if keys.count(k) > 1)!r:.40} twice")
+        return dict(pairs)
+
+    try:
+        return json.loads(text, parse_constant=refuse, parse_float=floating, parse_int=whole,
+                          object_pairs_hook=no_repeats)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"its description is not JSON text ({error})") from None
+    except RecursionError:
+        raise ValueError("its description is nested too deeply") from None

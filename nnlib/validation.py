@@ -11,7 +11,10 @@ import numbers
 
 import numpy as np
 
-__all__ = ["describe", "as_array", "as_binary", "as_number", "as_fraction", "as_count", "as_generator"]
+__all__ = [
+    "describe", "as_array", "as_binary", "as_number", "as_fraction", "as_count", "as_generator",
+    "as_float_dtype",
+]
 
 
 # ---- notebooks/01_mcculloch_pitts.ipynb --------------------------------------------------------------------
@@ -147,3 +150,17 @@ def as_generator(rng, name="rng"):
     if rng < 0:
         raise ValueError(f"{name} must be a seed >= 0; got {rng}")
     return np.random.default_rng(int(rng))
+
+
+def as_float_dtype(value, name="dtype"):
+    """Return np.dtype float32 or float64 from a name or a numpy type, or raise TypeError naming ``name``.
+
+    Introduced in notebooks/01_mcculloch_pitts.ipynb.
+    """
+    try:
+        dtype = None if value is None else np.dtype(value)
+    except (TypeError, ValueError):  # numpy: "data type 'garbage' not understood"
+        dtype = None
+    if dtype not in (np.float32, np.float64):
+        raise TypeError(f"{name} must be float32 or float64; got {describe(value)}")
+    return dtype

@@ -83,3 +83,18 @@ def pytest_collection_modifyitems(config, items):
         from notebook_checks import add_kernel_checks
 
         add_kernel_checks(items, skipped_notebooks=skipped)
+    long_first(items)
+
+
+LONG_FILES = ("tests/ui/test_playground.py", "tests/test_playground_lessons.py")  # the longest test files
+
+
+def long_first(items):
+    """Order the files for pytest-xdist's --dist loadfile, which hands them out in order: the long ones first (the
+    notebooks, then LONG_FILES), the many short ones after, to fill the gaps; a file's own tests keep their order.
+    Long first makes the two workers end closer together than the alphabetical order did."""
+    def rank(item):
+        path = Path(str(item.fspath)).relative_to(ROOT).as_posix()
+        return 0 if path.endswith(".ipynb") else 1 if path in LONG_FILES else 2
+
+    items.sort(key=rank)  # stable: within a rank, and within a file, the collected order

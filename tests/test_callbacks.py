@@ -150,24 +150,62 @@ def test_learning_rate_scheduler_sets_and_records_the_lr():
     model = small_model(lr=0.4)
     history = model.fit(X, y, epochs=5, callbacks=[LearningRateScheduler(StepDecay(2, 0.5))], rng=0, verbose=0)
     assert history.history["lr"] == [0.4, 0.4, 0.2, 0.2, 0.1] and model.optimizer.lr == 0.1
-    with pytest.raises(TypeError, match=r"^schedule must be a function schedule\(epoch, lr0\) -> lr, such as "
+    with pytest.raises(TypeError, match=r"^schedule must be a function schedule\(epoch, lr\) -> lr, such as "
                                         r"StepDecay\(10\); got float 0.1$"):
         LearningRateScheduler(0.1)
     with pytest.raises(ValueError, match="^the schedule's lr must be > 0; got 0$"):
-        model.fit(X, y, epochs=2, callbacks=[LearningRateScheduler(lambda epoch, lr0: lr0 * (1 - epoch))], verbose=0)
+        model.fit(X, y, epochs=2, callbacks=[LearningRateScheduler(lambda epoch, lr: lr * (1 - epoch))], verbose=0)
 
 
-def test_a_scheduler_keeps_the_lr0_of_the_first_fit_of_its_model_and_describes_its_schedule():
+def test_the_schedule_gets_the_current_lr_as_in_keras():
+    # Keras: schedule(epoch, lr) with the optimizer's lr at the start of each epoch, epochs from 0
+    X, y = moons(n=40, noise=0.1, rng=0)
+    calls = []
+
+    def schedule(epoch, lr):
+        calls.append((epoch, lr))
+        return lr * 0.5
+
+    model = small_model(lr=0.4)
+    history = model.fit(X, y, epochs=3, callbacks=[LearningRateScheduler(schedule)], rng=0, verbose=0)
+    assert calls == [(0, 0.4), (1, 0.2), (2, 0.1)] and history.history["lr"] == [0.2, 0.1, 0.05]
+    model.optimizer.lr = 0.3  # set by hand between fits: the next epoch starts from it (Keras reads the optimizer)
+    model.fit(X, y, epochs=4, initial_epoch=3, callbacks=[LearningRateScheduler(schedule)], rng=0, verbose=0)
+    assert calls[-1] == (3, 0.3) and model.optimizer.lr == 0.15
+    decay = small_model(lr=0.1)  # the example: 10% less every epoch, compounding
+    lrs = decay.fit(X, y, epochs=4, callbacks=[LearningRateScheduler(lambda e, lr: lr * 0.9)], rng=0,
+                    verbose=0).history["lr"]
+    assert lrs == pytest.approx([0.09, 0.081, 0.0729, 0.06561], rel=1e-14, abs=0)
+
+
+def test_a_schedule_of_one_argument_gets_the_epoch_only():
+    X, y = moons(n=40, noise=0.1, rng=0)
+    model = small_model(lr=0.4)
+    history = model.fit(X, y, epochs=3, callbacks=[LearningRateScheduler(lambda epoch: 0.1 / (1 + epoch))], rng=0,
+                        verbose=0)
+    assert history.history["lr"] == [0.1, 0.05, 0.1 / 3]
+    assert LearningRateScheduler(lambda epoch, lr=None: 0.1).arguments == 2  # takes two: called with two
+    with pytest.raises(TypeError, match=r"^schedule must take \(epoch, lr\) or \(epoch\), such as lambda epoch, "
+                                        r"lr: lr \* 0.9; got .* taking \(\)$"):
+        LearningRateScheduler(lambda: 0.1)
+    with pytest.raises(TypeError, match=r"taking \(a, b, c\)$"):
+        LearningRateScheduler(lambda a, b, c: 0.1)
+
+
+def test_a_scheduler_goes_on_from_the_lr_its_model_has_and_describes_its_schedule():
     X, y = moons(n=40, noise=0.1, rng=0)
     model, schedule = small_model(lr=0.4), LearningRateScheduler(StepDecay(2, 0.5))
     assert schedule.get_config() == {"schedule": StepDecay(2, 0.5)}
     first = model.fit(X, y, epochs=3, callbacks=[schedule], rng=0, verbose=0)
     assert first.history["lr"] == [0.4, 0.4, 0.2] and model.optimizer.lr == 0.2
     second = model.fit(X, y, epochs=5, initial_epoch=3, callbacks=[schedule], rng=0, verbose=0)
-    assert second.epoch == [4, 5] and second.history["lr"] == [0.2, 0.1]  # from lr0 = 0.4, not the lr it left
-    other = small_model(lr=0.3)  # another model: its own lr is lr0
+    assert second.epoch == [4, 5] and second.history["lr"] == [0.2, 0.1]  # the same as one fit of 5 epochs
+    whole = small_model(lr=0.4).fit(X, y, epochs=5, callbacks=[LearningRateScheduler(StepDecay(2, 0.5))], rng=0,
+                                    verbose=0)
+    assert whole.history["lr"] == first.history["lr"] + second.history["lr"]
+    other = small_model(lr=0.3)  # another model: the schedule starts from its lr
     assert other.fit(X, y, epochs=2, callbacks=[schedule], rng=0, verbose=0).history["lr"] == [0.3, 0.3]
-    assert schedule.model is other and schedule.lr0 == 0.3
+    assert schedule.model is other
 
 
 # ---- EarlyStopping (notebook 10) -----------------------------------------------------------------------------

@@ -229,12 +229,13 @@ def test_dropout_trains_in_a_model_reproducibly_and_predicts_deterministically()
 def test_dense_and_dropout_describe_the_arguments_that_build_them_again():
     dense = Dense(4, ELU(0.5), input_dim=3, kernel_regularizer=L1L2(0.1, 0.2), rng=0, name="hidden")
     assert dense.get_config() == {"units": 4, "activation": ELU(0.5), "input_dim": 3, "name": "hidden",
-                                  "kernel_regularizer": L1L2(0.1, 0.2)}
+                                  "kernel_regularizer": L1L2(0.1, 0.2), "rng": dense.rng}
     again = Dense.from_config(dense.get_config())
     assert repr(again) == "Dense(3 -> 4, activation=ELU)" and again.name == "hidden"
     assert again.activation == ELU(0.5) and again.kernel_regularizer == L1L2(0.1, 0.2)
+    assert again.rng is dense.rng and again.seeded  # a seeded layer stays seeded (saving keeps the generator's state)
     assert Dense(2).get_config() == {"units": 2, "activation": Identity(), "input_dim": None, "name": "dense(2)",
-                                     "kernel_regularizer": None}
+                                     "kernel_regularizer": None, "rng": None}  # it draws from fit's generator
     rng = np.random.default_rng(3)
     drop = Dropout(0.25, input_dim=5, rng=rng, name="drop")
     config = drop.get_config()

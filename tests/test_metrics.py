@@ -32,7 +32,7 @@ def test_accuracy_reads_two_outputs_as_two_classes_and_a_half_as_class_0():
 
 def test_mean_squared_error_and_registry():
     assert mean_squared_error([1.0, 2.0], [[1.5], [2.0]]) == pytest.approx(0.125)
-    with pytest.raises(ValueError, match="y_true must have the shape of y_pred"):
+    with pytest.raises(ValueError, match=r"^y_true and y_pred must have one row per sample each; got 3 and 2$"):
         mean_squared_error([1.0, 2.0, 3.0], [[1.0], [2.0]])
     with pytest.raises(ValueError, match=r"^y_true must have the shape of y_pred \(2, 2\); got \(2, 3\)$"):
         mean_squared_error(np.ones((2, 3)), np.ones((2, 2)))
@@ -42,7 +42,12 @@ def test_mean_squared_error_and_registry():
         mean_squared_error([1.0], ["b"])
     assert get("accuracy") == ("accuracy", accuracy) and get("acc") == ("accuracy", accuracy)
     assert get("MSE") == ("mse", mean_squared_error) and set(METRICS) >= {"accuracy", "mse"}
-    assert get(np.mean)[1] is np.mean
+    def mean_absolute_error(y_true, y_pred):
+        return np.mean(np.abs(y_pred - y_true))
+
+    name, wrapped = get(mean_absolute_error)
+    assert name == "mean_absolute_error" and wrapped.function is mean_absolute_error
+    assert wrapped([1.0, 3.0], [2.0, 2.0]) == 1.0  # the door makes both columns (2, 1): no broadcasting to (2, 2)
     with pytest.raises(ValueError, match="unknown metric 'f1'; valid names: accuracy"):
         get("f1")
     with pytest.raises(TypeError, match="^metric must be a name such as 'accuracy' or a function; got int 3$"):
@@ -133,3 +138,35 @@ def test_precision_and_recall_from_the_confusion_matrix():
 def test_a_class_never_predicted_has_precision_0_not_nan():
     precision, recall = precision_recall([0, 1, 2], [0, 0, 0], n_classes=4)
     assert precision.tolist() == [1 / 3, 0.0, 0.0, 0.0] and recall.tolist() == [1.0, 0.0, 0.0, 0.0]
+
+
+def test_fit_calls_value_on_its_checked_batches_and_the_door_checks_once():
+    """fit measures a metric with value (the formula) on 2-D batches; the call (the door) checks, then calls value."""
+    from nnlib.layers import Dense
+    from nnlib.metrics import Metric
+    from nnlib.model import Sequential
+
+    class Counting(Metric):
+        name = "counting"
+
+        def __init__(self):
+            self.shapes = []
+
+        def value(self, y_true, y_pred):
+            self.shapes.append((y_true.shape, y_pred.shape))
+            return float(np.mean(y_pred))
+
+    metric = Counting()
+    model = Sequential([Dense(1, "sigmoid", rng=0)])
+    model.compile("sgd", "binary_crossentropy", metrics=[metric])
+    X, y = np.random.default_rng(1).normal(size=(10, 2)), np.arange(10) % 2
+    history = model.fit(X, y, epochs=2, batch_size=4, verbose=0, validation_data=(X, y))
+    batches = [((4, 1), (4, 1)), ((4, 1), (4, 1)), ((2, 1), (2, 1))]  # 10 samples in batches of 4
+    assert metric.shapes == (batches + batches) * 2  # each epoch: training, then validation in batches of 4 too
+    assert len(history.history["counting"]) == 2 and len(history.history["val_counting"]) == 2
+    assert metric([1, 0], [0.25, 0.75]) == 0.5 and metric.shapes[-1] == ((2, 1), (2, 1))
+    with pytest.raises(ValueError, match=r"^y_pred must be finite"):
+        metric([1, 0], [0.25, np.nan])
+    metric.shapes.clear()  # full batch (batch_size=None): the validation samples in one batch too
+    model.fit(X, y, epochs=1, batch_size=None, verbose=0, validation_data=(X[:7], y[:7]))
+    assert metric.shapes == [((10, 1), (10, 1)), ((7, 1), (7, 1))]

@@ -284,7 +284,11 @@ def test_evaluate_on_weights_that_overflow_raises_training_diverged_not_a_warnin
     model = Sequential([Dense(1, input_dim=1, rng=0)]).compile(SGD(1e200), "mse")
     with pytest.raises(TrainingDiverged):
         model.fit(*LINE, epochs=5, batch_size=None, validation_data=LINE, verbose=0)
-    with pytest.raises(TrainingDiverged, match="the loss became inf with learning rate 1e"):
+    with pytest.raises(TrainingDiverged, match=r"^the model's outputs are not finite: the loss became inf\. Its weights "
+                                               r"are too large for these inputs \(trained with learning rate 1e\+200\? "
+                                               r"train again with a smaller one\), or the inputs are far larger than "
+                                               r"the training data \(scale them as it was\)\. model\.history keeps the "
+                                               r"\d epochs? before\.$"):
         model.evaluate(*LINE)
 
 
@@ -296,27 +300,36 @@ def test_an_mse_model_reports_its_metrics_from_its_outputs():
     assert loss == pytest.approx(mse, rel=1e-12)
 
 
-def test_evaluate_on_infinite_weights_raises_training_diverged_not_a_warning():
-    """inf - inf inside the forward pass gives NaN: evaluate says the model's outputs are not finite (no epoch: it does
-    not train), and numpy stays silent."""
+def test_evaluate_on_infinite_weights_names_the_array_and_stays_silent():
+    """Weights blown up to inf by a step (set here by hand: set_weights refuses them) would give inf - inf = NaN in
+    the forward pass: evaluate refuses them at its door, naming the array, and numpy stays silent."""
     model = Sequential([Dense(1, input_dim=2, rng=0)]).compile(SGD(0.1), "mse")
     model.fit(np.ones((3, 2)), np.ones(3), epochs=1, verbose=0)
-    model.set_weights([np.array([[np.inf], [-np.inf]]), np.zeros(1)])
+    model.layers[0].params["W"][...] = [[np.inf], [-np.inf]]
     with pytest.raises(TrainingDiverged) as info:
         model.evaluate(np.ones((3, 2)), np.ones(3))
-    assert str(info.value) == ("the model's outputs are not finite: the loss became nan with learning rate 0.1; try a "
-                               "smaller one, such as 0.01. model.history keeps the 1 epoch before.")
+    assert str(info.value) == ("the model's weights are not finite: layers[0].W holds inf at index (0, 0) (training "
+                               "diverged); train it again from new weights. model.history keeps the 1 epoch before.")
     assert info.value.history is model.history
 
 
 def test_evaluate_before_any_fit_on_infinite_weights_raises_training_diverged():
     model = Sequential([Dense(1, input_dim=2, rng=0)]).compile(SGD(0.1), "mse")
-    model.set_weights([np.array([[np.inf], [-np.inf]]), np.zeros(1)])
+    model.layers[0].params["b"][...] = np.nan
     with pytest.raises(TrainingDiverged) as info:
         model.evaluate(np.ones((3, 2)), np.ones(3))
-    assert str(info.value) == ("the model's outputs are not finite: the loss became nan with learning rate 0.1; try a "
-                               "smaller one, such as 0.01. model.history keeps the 0 epochs before.")
+    assert str(info.value) == ("the model's weights are not finite: layers[0].b holds nan at index (0,) (training "
+                               "diverged); train it again from new weights. model.history keeps the 0 epochs before.")
     assert info.value.history is None and model.history is None
+
+
+def test_evaluate_on_inputs_too_large_for_the_weights_says_so():
+    """Finite weights, finite inputs, and outputs that overflow: not a learning rate's fault before any fit."""
+    model = Sequential([Dense(1, input_dim=2, rng=0)]).compile("sgd", "mse")
+    with pytest.raises(TrainingDiverged, match=r"^the model's outputs are not finite: the loss became inf\. Its "
+                                               r"weights are too large for these inputs \(trained with learning rate "
+                                               r"0\.01\? .*, or the inputs are far larger than the training data"):
+        model.evaluate(np.full((3, 2), 1e300), np.ones(3))
 
 
 def test_metrics_of_a_logits_model_are_computed_from_its_probabilities():
@@ -368,7 +381,7 @@ def test_get_and_set_weights():
     assert not any(np.array_equal(p, q) for p, q in zip(b.params, a.params))  # and trained on from there
     with pytest.raises(ValueError, match="weights must be a list of 4 arrays"):
         b.set_weights(a.get_weights()[:2])
-    with pytest.raises(ValueError, match=r"weights\[0\] must have shape \(2, 8\)"):
+    with pytest.raises(ValueError, match=r"weights\[0\] \(layers\[0\]\.W\) must have shape \(2, 8\)"):
         b.set_weights([np.ones((3, 8))] + a.get_weights()[1:])
 
 

@@ -279,12 +279,26 @@ def test_float32_stays_float32_with_state():
                                              if isinstance(v, np.ndarray))
 
 
-def test_schedules():
-    assert [StepDecay(10, 0.5)(e, 0.1) for e in (0, 9, 10, 25)] == [0.1, 0.1, 0.05, 0.025]
-    assert ExponentialDecay(0.5)(3, 8.0) == 1.0
+def _chain(schedule, epochs, lr0):
+    """The lr of epochs 0 .. epochs - 1 as LearningRateScheduler (Keras) calls a schedule: from the lr before."""
+    lrs, lr = [], lr0
+    for epoch in range(epochs):
+        lr = schedule(epoch, lr)
+        lrs.append(lr)
+    return lrs
+
+
+def test_schedules_step_from_the_current_lr_and_follow_the_closed_forms():
+    # one epoch from the one before (PyTorch's recursive forms): the current lr in, the next out
+    assert [StepDecay(10, 0.5)(e, 0.1) for e in (0, 9, 10, 11, 20)] == [0.1, 0.1, 0.05, 0.1, 0.05]
+    assert [ExponentialDecay(0.5)(e, 8.0) for e in (0, 1, 3)] == [8.0, 4.0, 4.0]
+    assert _chain(StepDecay(10, 0.5), 26, 0.1)[25] == 0.025 and _chain(ExponentialDecay(0.5), 4, 8.0)[3] == 1.0
     cosine = CosineDecay(10, lr_min=0.01)
-    assert cosine(0, 0.11) == pytest.approx(0.11) and cosine(5, 0.11) == pytest.approx(0.06)
-    assert cosine(10, 0.11) == 0.01 and cosine(50, 0.11) == 0.01
+    lrs = _chain(cosine, 12, 0.11)
+    assert lrs[0] == 0.11 and lrs[5] == pytest.approx(0.06, rel=1e-14) and lrs[10] == lrs[11] == 0.01
+    closed = [0.01 + 0.1 * (1 + math.cos(math.pi * e / 10)) / 2 for e in range(10)]
+    assert lrs[:10] == pytest.approx(closed, rel=1e-13, abs=0)
+    assert cosine(50, 0.5) == 0.01 and cosine(0, 0.5) == 0.5
 
 
 def test_names_and_interface():

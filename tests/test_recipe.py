@@ -4,6 +4,7 @@ code, executed in a fresh namespace, trains the very same weights bit for bit; i
 features and CSV points it reads (features, read_points)."""
 import contextlib
 import io
+import math
 
 import numpy as np
 import pytest
@@ -15,8 +16,8 @@ from nnlib.layers import Dense, Dropout, Layer
 from nnlib.losses import BinaryCrossEntropy
 from nnlib.model import Sequential
 from nnlib.optim import SGD, Adam, CosineDecay, ExponentialDecay, StepDecay
-from nnlib.recipe import (DATASETS, FEATURE_SETTINGS, FEATURES, File, Name, Recipe, Step, code, code_of, features,
-                          read_points, run)
+from nnlib.recipe import (DATASETS, FEATURE_SETTINGS, FEATURES, VALIDATION_POINTS, File, Name, Recipe, Step, code,
+                          code_of, csv_header, features, read_points, run)
 from nnlib.regularizers import L1, L1L2, L2
 
 POINTS_CSV = "x1,x2,label\n" + "".join(  # 60 points of 3 classes, as a learner's file: a header, then x1,x2,label
@@ -43,7 +44,7 @@ def the_numbers(history):
 # ---- Recipe: the code trains the very same model --------------------------------------------------------------
 
 SETTINGS = {
-    "the default moons": ({}, None),
+    "the default circles": ({}, None),
     "circles, x1^2 and x2^2, no hidden layer": (dict(dataset="circles", x1_squared=True, x2_squared=True,
                                                      hidden_layers=0, epochs=100), None),
     "blobs, 4 classes, dropout, L2, adam, cosine": (dict(dataset="blobs", classes=4, dropout=0.2, l2=1e-3,
@@ -84,7 +85,7 @@ def test_a_recipe_builds_the_network_its_settings_describe():
                     l1=0.01, optimizer="nesterov", lr=0.03, epochs=20)
     data = recipe.data()
     assert data["n_classes"] == 4 and data["names"] == ["x1", "x2"] and data["train"] is data["X_train"]
-    assert len(data["X_train"]) == len(data["X_val"]) == 100 and set(data["variables"]) == {
+    assert len(data["X_train"]) == 400 and len(data["X_val"]) == 1000 and set(data["variables"]) == {
         "X", "y", "X_train", "X_val", "y_train", "y_val"}
     model = recipe.model(data)
     assert [repr(layer) for layer in model.layers] == [
@@ -101,20 +102,84 @@ def test_a_recipe_builds_the_network_its_settings_describe():
     assert [repr(layer) for layer in two.model(two_data).layers] == ["Dense(4 -> 1, activation=Sigmoid)"]
 
 
+# ---- Recipe: the points trained on and the points measured on -----------------------------------------------
+
+
+def rows(X, y):
+    """The labelled points as a sorted list of (x1, x2, label) tuples: a multiset, to compare sets of points."""
+    return sorted(zip(X[:, 0].tolist(), X[:, 1].tolist(), y.tolist()))
+
+
+GENERATED = {
+    "the defaults": {},
+    "20 points, seed 3": dict(points=20, seed=3),
+    "1000 moons, noise 0.1": dict(dataset="moons", points=1000, noise=0.1),
+    "50 blobs of 4 classes, seed 7": dict(dataset="blobs", classes=4, points=50, seed=7),
+    "2 spirals, with a feature": dict(dataset="spirals", points=2, x1_squared=True),
+    "xor, a file's share set": dict(dataset="xor", points=100, validation=0.9),
+}
+
+
+@pytest.mark.parametrize("settings", list(GENERATED.values()), ids=list(GENERATED))
+def test_generated_data_train_on_points_and_measure_on_1000_more_from_one_draw(settings):
+    recipe = Recipe(**settings)
+    s, data = recipe.settings, recipe.data()
+    n = s["points"]
+    assert VALIDATION_POINTS == 1000
+    assert data["X_train"].shape == (n, 2) and data["y_train"].shape == (n,)
+    assert data["X_val"].shape == (1000, 2) and data["y_val"].shape == (1000,)
+    X, y = data["variables"]["X"], data["variables"]["y"]  # the one draw the two sets come from
+    assert X.shape == (n + 1000, 2) and len(set(map(tuple, X.tolist()))) == n + 1000  # noisy: no point twice
+    # every drawn point in exactly one of the two sets: disjoint, and together the whole draw
+    train, val = set(map(tuple, data["X_train"].tolist())), set(map(tuple, data["X_val"].tolist()))
+    assert len(train) == n and len(val) == 1000 and not train & val
+    assert rows(np.vstack([data["X_train"], data["X_val"]]), np.concatenate([data["y_train"], data["y_val"]])) == rows(
+        X, y)
+    # the draw is the data set's own, n + 1000 points of it from the seed (not two draws, nor a resampled one)
+    extra = {"k": s["classes"], "spread": 1.5} if s["dataset"] == "blobs" else {}
+    X_again, y_again = DATASETS[s["dataset"]](n=n + 1000, noise=s["noise"], rng=s["seed"], **extra)
+    np.testing.assert_array_equal(X, X_again)
+    np.testing.assert_array_equal(y, y_again)
+    assert data["n_classes"] == (s["classes"] if s["dataset"] == "blobs" else 2)
+    # the validation share is a file's: it changes nothing here
+    other = Recipe(**{**settings, "validation": 0.2 if s["validation"] != 0.2 else 0.7}).data()
+    for key in ("X_train", "X_val", "y_train", "y_val"):
+        np.testing.assert_array_equal(other[key], data[key])
+
+
+@pytest.mark.parametrize("share", [0.1, 0.3, 0.5, 0.9])
+def test_a_file_holds_out_its_validation_share(share):
+    files = {"points.csv": POINTS_CSV.encode()}
+    data = Recipe(files=files, dataset="points.csv", validation=share).data()
+    X, y = read_points(POINTS_CSV)
+    held_out = math.ceil(share * 60)  # the share of the file's 60 points, rounded up
+    assert len(X) == 60 and 0 < held_out < 60
+    assert data["X_val"].shape == (held_out, 2) and data["X_train"].shape == (60 - held_out, 2)
+    assert len(data["y_val"]) == held_out and len(data["y_train"]) == 60 - held_out
+    train, val = set(map(tuple, data["X_train"].tolist())), set(map(tuple, data["X_val"].tolist()))
+    assert not train & val  # disjoint, and together the file's points
+    assert rows(np.vstack([data["X_train"], data["X_val"]]), np.concatenate([data["y_train"], data["y_val"]])) == rows(
+        X, y)
+    same = Recipe(files=files, dataset="points.csv", validation=share, points=20, noise=0.4).data()
+    for key in ("X_train", "X_val", "y_train", "y_val"):  # points and noise are a generated set's: nothing changes
+        np.testing.assert_array_equal(same[key], data[key])
+
+
 def test_the_code_of_the_default_recipe_reads_as_a_learner_would_write_it():
-    assert Recipe().code() == """from nnlib.data import moons, train_test_split
+    # 400 training points and VALIDATION_POINTS = 1000 more, drawn at once: 1400 points, 1000 of them held out
+    assert Recipe().code() == """from nnlib.data import circles, train_test_split
 from nnlib.layers import Dense
 from nnlib.model import Sequential
-from nnlib.optim import SGD
+from nnlib.optim import Adam
 
-X, y = moons(n=200, noise=0.2, rng=0)
-X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=0.5, rng=0)
+X, y = circles(n=1400, noise=0.2, rng=0)
+X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=1000, rng=0)
 model = Sequential([
-    Dense(units=8, activation='tanh', input_dim=2),
-    Dense(units=8, activation='tanh'),
+    Dense(units=6, activation='tanh', input_dim=2),
+    Dense(units=6, activation='tanh'),
     Dense(units=1, activation='sigmoid'),
 ])
-model.compile(SGD(lr=0.3), 'binary_crossentropy', ['accuracy'])
+model.compile(Adam(lr=0.03), 'binary_crossentropy', ['accuracy'])
 history = model.fit(X_train, y_train, epochs=300, batch_size=None, validation_data=(X_val, y_val), rng=0, verbose=0)
 h = history.history
 print(f"epoch {history.epoch[-1]}: loss {h['loss'][-1]:.4f} training, {h['val_loss'][-1]:.4f} validation; error \
@@ -126,7 +191,7 @@ def test_the_code_with_features_and_a_schedule_imports_what_it_uses():
                   epochs=100).code()
     assert text.splitlines()[:7] == [
         "from nnlib.callbacks import LearningRateScheduler", "from nnlib.data import circles, train_test_split",
-        "from nnlib.layers import Dense", "from nnlib.model import Sequential", "from nnlib.optim import SGD, StepDecay",
+        "from nnlib.layers import Dense", "from nnlib.model import Sequential", "from nnlib.optim import Adam, StepDecay",
         "from nnlib.recipe import features", ""]
     assert "inputs_train = features(X_train, ['x1', 'x2', 'x1^2', 'x2^2'])\n" in text
     assert "model = Sequential([Dense(units=1, activation='sigmoid', input_dim=4)])\n" in text
@@ -208,9 +273,8 @@ def test_problem_says_why_settings_cannot_be_trained():
     assert Recipe(x1=False, x2=False).problem() == ("choose at least one input feature (x1, x2, ...): without one, the "
                                                     "network has no input")
     assert Recipe(x1=False, x2=False, x1_x2=True).problem() == ""
-    assert Recipe(points=20, validation=0.9).problem() == ""  # 18 for validation, 2 to train on
-    assert Recipe(points=2, validation=0.9).problem() == ("2 points, 90% of them for validation, leave none to train "
-                                                          "on: lower the share")
+    # a generated data set always has its `points` to train on (and VALIDATION_POINTS more): the share is a file's
+    assert Recipe(points=20, validation=0.9).problem() == "" and Recipe(points=2, validation=0.9).problem() == ""
     five = {"five.csv": b"0,0,0\n1,1,1\n0,1,0\n1,0,1\n2,2,1\n"}
     assert Recipe(files=five, dataset="five.csv", validation=0.5).problem() == ""
     assert Recipe(files=five, dataset="five.csv", validation=0.9).problem() == (
@@ -356,6 +420,9 @@ def test_read_points_reads_a_csv_and_renumbers_the_labels():
     ("1,2,0\n3,4,0\n", r"mine.csv must hold 2 to 5 classes; got 1 \(0\)"),
     ("\n".join(f"{i},{i},{i}" for i in range(6)), "2 to 5 classes; got 6"),
     ("1,2,0.5\n3,4,1\n", "labels must be whole numbers; got 0.5"),
+    ("1,2,0\n1e308,4,1\n", r"^mine.csv, line 2: a coordinate beyond 1e\+06 in size in '1e308,4,1'; scale the points "
+                           r"down$"),
+    ("O.5,1,0\n3,4,1\n", r"^mine.csv, line 1: not a number in 'O.5,1,0'$"),  # a typo, not a header: not dropped
     ("x1,x2,label\n", "mine.csv holds no points"),
     (b"\xff\xfe\x00", "mine.csv is not a text"),
     ("\n".join(["1,2,0", "3,4,1"] * 500_000), "mine.csv has 1000000 rows; at most 10000 are read"),
@@ -363,3 +430,22 @@ def test_read_points_reads_a_csv_and_renumbers_the_labels():
 def test_read_points_refuses_a_bad_file_naming_it(content, message):
     with pytest.raises(ValueError, match=message):
         read_points(content, "mine.csv")
+
+
+def test_read_points_takes_a_first_line_without_numbers_as_the_header_and_says_which_line_it_is():
+    assert csv_header("x1,x2,label\n0,1,0\n1,0,1\n") == (1, "x1,x2,label")
+    assert csv_header(b"\xef\xbb\xbfx,y,class\n0,1,0\n1,0,1\n") == (1, "x,y,class")  # a byte-order mark is skipped
+    assert csv_header("\n\n x,y,class\n0,1,0\n1,0,1\n") == (3, " x,y,class")  # blank lines before it
+    assert csv_header("0,1,2\n0,1,0\n1,0,1\n") is None  # numbers: a point, unless header=True says otherwise
+    assert csv_header("0,1,2\n0,1,0\n1,0,1\n", header=True) == (1, "0,1,2")
+    X, y = read_points("0,1,2\n0,1,0\n1,0,1\n", header=True)
+    assert X.tolist() == [[0, 1], [1, 0]] and y.tolist() == [0, 1]
+    for content in ("\ufeff0.5,1,0\n0.2,0.3,1\n", "\ufeff0.5,1,0\n0.2,0.3,1\n".encode()):  # a mark, no header
+        X, y = read_points(content)
+        assert X.tolist() == [[0.5, 1.0], [0.2, 0.3]] and y.tolist() == [0, 1]
+    with pytest.raises(ValueError, match=r"^mine.csv, line 1: not a number in 'x1,x2,label'$"):
+        read_points("x1,x2,label\n0,1,0\n1,0,1\n", "mine.csv", header=False)
+    with pytest.raises(TypeError, match=r"^header must be None \(find it\), True or False; got str 'yes'$"):
+        read_points("0,1,0\n1,0,1\n", header="yes")
+    with pytest.raises(TypeError, match=r"^max_rows must be an integer; got NoneType None$"):
+        read_points("0,1,0\n1,0,1\n", max_rows=None)

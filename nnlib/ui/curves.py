@@ -8,9 +8,9 @@ Introduced in notebooks/appendix/front_end.ipynb.
 import numpy as np
 
 from nnlib.ui.checks import checked_axes, set_legend
-from nnlib.validation import describe
+from nnlib.validation import as_array, describe
 
-__all__ = ["HistoryCurves", "plot_history"]
+__all__ = ["HistoryCurves", "plot_history", "ValidationCurve"]
 
 
 # ---- notebooks/appendix/front_end.ipynb --------------------------------------------------------------------
@@ -175,3 +175,50 @@ def plot_history(history, metrics=("loss", "accuracy"), axes=None):
     for ax, name in zip(axes, present):
         HistoryCurves(ax, name).update(history)
     return axes
+
+
+class ValidationCurve:
+    """Training and validation error against the values of one setting, filled in as they are trained.
+
+    ax: a matplotlib Axes. start(name, values, current=None, n_classes=2): the x-axis, one tick per value at
+    positions 0, 1, ... labelled with the values, named `name`; a pale band at `current` (if it is one of values);
+    the y-axis from 0 to a little above chance, 1 - 1/n_classes; no points yet. update(train, val): the errors of
+    the first len(train) values (sequences of equal length, at most len(values); NaN, a diverged run, leaves a
+    gap). Both return self. Introduced in notebooks/appendix/front_end.ipynb.
+    """
+
+    def __init__(self, ax):
+        from matplotlib.patches import Rectangle
+
+        self.ax, self.values = checked_axes(ax), []
+        (self.train_line,) = ax.plot([], [], "o-", color="0.15", ms=4, label="training")
+        (self.val_line,) = ax.plot([], [], "o--", color="tab:red", ms=4, label="validation")
+        self.band = ax.add_patch(Rectangle((-0.3, 0), 0.6, 1, transform=ax.get_xaxis_transform(), color="tab:blue",
+                                           alpha=0.15, lw=0, visible=False))  # x in data units, y the axes' height
+        ax.set_ylabel("error", fontsize=8)
+        ax.tick_params(labelsize=7)
+        set_legend(ax, [self.train_line, self.val_line], fontsize=7, loc="upper right")
+
+    def start(self, name, values, current=None, n_classes=2):
+        """An empty curve over values (see the class)."""
+        if not isinstance(name, str) or not isinstance(values, (list, tuple)) or not values:
+            raise TypeError(f"name must be a str and values a non-empty list; got {describe(name)} and "
+                            f"{describe(values)}")
+        self.values = list(values)
+        self.ax.set_xticks(range(len(values)), [f"{v:g}" if isinstance(v, float) else str(v) for v in values])
+        self.ax.set(xlim=(-0.5, len(values) - 0.5), ylim=(0, min(1.0, 1 - 1 / n_classes + 0.1)))
+        self.ax.set_xlabel(name, fontsize=8)
+        self.band.set_visible(current in self.values)
+        if current in self.values:
+            self.band.set_x(self.values.index(current) - 0.3)
+        return self.update([], [])
+
+    def update(self, train, val):
+        """Draw the errors of the first len(train) values."""
+        train, val = (as_array(v, name, ndim=1, allow_empty=True, allow_nan=True) for v, name in ((train, "train"), (val, "val")))
+        if len(train) != len(val) or len(train) > len(self.values):
+            raise ValueError(f"train and val must have one error per value trained so far, at most "
+                             f"{len(self.values)}; got {len(train)} and {len(val)}")
+        self.train_line.set_data(np.arange(len(train)), train)
+        self.val_line.set_data(np.arange(len(val)), val)
+        return self

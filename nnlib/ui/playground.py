@@ -7,6 +7,8 @@ Introduced in notebooks/appendix/front_end.ipynb.
 """
 
 import html
+import io
+import math
 import time
 
 import numpy as np
@@ -16,15 +18,18 @@ from nnlib.callbacks import History
 from nnlib.diagnosis import diagnose, grid_points, unit_values
 from nnlib.metrics import confusion_matrix
 from nnlib.model import TrainingDiverged
-from nnlib.recipe import DATASETS, FEATURE_SETTINGS, features, read_points, Recipe, run
+from nnlib.recipe import csv_header, DATASETS, FEATURE_SETTINGS, features, read_points, Recipe, run
 from nnlib.saving import save_model
-from nnlib.ui.curves import HistoryCurves
+from nnlib.ui.curves import HistoryCurves, ValidationCurve
 from nnlib.ui.network import NetworkHeatmaps
 from nnlib.ui.panel import Panel, value_slider
 from nnlib.ui.regions import DecisionRegions
 from nnlib.validation import as_count
 
-__all__ = ["playground", "Playground", "SHAPES", "ADVICE", "PENALTY_STRENGTHS", "LEARNING_RATES"]
+__all__ = [
+    "playground", "Playground", "SHAPES", "train_on", "ADVICE", "PENALTY_STRENGTHS", "LEARNING_RATES",
+    "EPOCHS", "POINTS", "PRESETS", "SWEEPS", "sweep_point",
+]
 
 
 # ---- notebooks/appendix/front_end.ipynb --------------------------------------------------------------------
@@ -44,8 +49,10 @@ class Playground(Panel):
     settings), the update: a Recipe of the settings, its data and network, fit for `epochs`, redraw; returns the
     status line. play(), pause(), step(epochs=1): train on from the current run. code(): the code of the current
     run. upload(content, name): use a CSV file's points. save(path): save_model of the trained model.
+    preset(name): the experiment PRESETS[name]. sweep(name, values=None): retrain at each value of one control
+    (SWEEPS) and draw both errors against it (start_sweep: the same in the background, stopped by pause()).
     After a retrain: recipe, data (dict of arrays), model, history (every epoch played), error (TrainingDiverged
-    or None). Introduced in notebooks/appendix/front_end.ipynb.
+    or None); after a sweep: sweep_results. Introduced in notebooks/appendix/front_end.ipynb.
     """
 
     epochs_per_frame, frame_time = 5, 0.05  # Play: epochs per redraw; at most 1 / frame_time frames a second
@@ -55,18 +62,22 @@ class Playground(Panel):
         self._move_all(defaults)  # checked as set() checks: an unknown name, a value a control does not hold
         self.files, self.views, self.recipe, self.data, self.model = {}, {}, None, None, None
         self.history, self.error, self._frame, self._rng = None, None, None, None
+        self._sweep, self.sweep_results, self.sweep_curve = None, [], None
         figure, self.axes = _playground_figure()
         Panel.__init__(self, figure, self.controls, self.retrain, title="Playground", delay=0.02)
         self._connect()
 
     def retrain(self, **settings):
         """Make the data and the network the settings describe, train `epochs` epochs from the seed, redraw."""
+        if self._sweep is not None and not self._sweep["done"]:
+            self.pause()  # a sweep of the settings before: stopped, not finished with stale settings
         recipe = Recipe(files=self.files, **settings)
         problem = recipe.problem()
         if problem:  # nothing changes but the status line, which says what to change
             return problem
-        for name in ("noise", "points", "classes"):  # what the data set in use does not depend on is greyed out
-            self.controls[name].disabled = settings["dataset"] in self.files or (
+        file = settings["dataset"] in self.files  # what the data set in use does not depend on is greyed out
+        for name in ("noise", "points", "classes", "validation"):
+            self.controls[name].disabled = (file if name != "validation" else not file) or (
                 name == "classes" and settings["dataset"] != "blobs")
         self.recipe, self.data = recipe, _with_box(recipe.data(), recipe)
         self.model = recipe.model(self.data)
@@ -76,12 +87,7 @@ class Playground(Panel):
 
     def _train(self, epochs):
         """Train `epochs` more epochs, going on from the run so far, as one longer fit would (the same generator)."""
-        done = len(self.history.epoch)
-        step = self.recipe.fit_step(done + epochs, initial_epoch=done, rng=self._rng, callbacks=[self.history])
-        try:
-            run([step], {**self.data["variables"], "model": self.model})
-        except TrainingDiverged as error:
-            self.error = error
+        self.error = train_on(self.recipe, self.data, self.model, self.history, self._rng, epochs)
 
     def _draw(self):
         """Redraw the regions, the network and the curves from the model and the run so far; returns the status."""
@@ -92,16 +98,17 @@ class Playground(Panel):
                              lambda ax: DecisionRegions(ax, data["xlim"], data["ylim"], K, resolution=48))
         network = self._view("network", (tuple(sizes), tuple(names)),
                              lambda ax: NetworkHeatmaps(ax, sizes, resolution=16, labels=names))
-        curves = self._view("curves", (), lambda ax: HistoryCurves(ax, "loss", log=True))
+        curves = self._view("curves", (), _loss_curves)
         with np.errstate(all="ignore"):  # a diverged model's outputs may not be finite: drawn grey, without warnings
-            regions.update(self.model.predict(features(regions.grid(), names)), data["X_train"], data["y_train"],
-                           data["X_val"], data["y_val"])
+            shown = (data["X_val"], data["y_val"]) if self.show_validation.value else (None, None)
+            regions.update(self.model.predict(features(regions.grid(), names)), data["X_train"], data["y_train"], *shown)
             grid = grid_points(data["xlim"], data["ylim"], 16)
             network.update(*unit_values(self.model, features(grid, names)))
         curves.update(self.history)
         span = next(n for n in (10 ** k * m for k in range(1, 9) for m in (1, 2, 5)) if n >= max(s["epochs"], epochs))
         curves.ax.set(xlim=(0, span), ylim=(1e-3, 10))  # fixed, not fitted to the curves (see show): 0 to 100, 200, 500, ...
-        regions.ax.set_title("diverged: no regions to draw" if not regions.finite else s["dataset"], fontsize=9,
+        shown_as = "" if self.show_validation.value else ": training points"  # with both, the legend tells them apart
+        regions.ax.set_title("diverged: no regions to draw" if not regions.finite else s["dataset"] + shown_as, fontsize=9,
                              color="tab:red" if not regions.finite else "black")
         return self._show_numbers()
 
@@ -117,7 +124,7 @@ class Playground(Panel):
         if self.error is not None:
             cause = str(self.error).split(": ", 1)[-1].split(" model.history")[0]
             return "diverged", f"training diverged in epoch {len(self.history.epoch) + 1}: {cause}"
-        return diagnose(self.history)
+        return diagnose(self.history, n_val=len(self.data["y_val"]))
 
     def _show_numbers(self):
         """Fill the numbers, the diagnosis line, the epoch counter and the code; return the status line."""
@@ -140,8 +147,10 @@ class Playground(Panel):
         self.numbers.value = (f"<div style='display:flex;gap:3em'><table><tr><th></th><th>training</th>"
                               f"<th>validation</th></tr>{counts}{rows}</table><div>confusion matrix (validation; rows: true "
                               f"class, columns: predicted)<table class='nnlib-confusion'>{cells}</table></div></div>")
+        val_error = 1 - h["val_accuracy"][-1]
+        se = float(np.sqrt(val_error * (1 - val_error) / len(self.data["y_val"])))
         return (f"epoch {epochs}: loss {h['loss'][-1]:.4f} training, {h['val_loss'][-1]:.4f} validation; error "
-                f"{1 - h['accuracy'][-1]:.1%} training, {1 - h['val_accuracy'][-1]:.1%} validation; {kind}")
+                f"{1 - h['accuracy'][-1]:.1%} training, {val_error:.1%} validation (± {se:.1%}); {kind}")
 
     def play(self):
         """Train on from the current run, epochs_per_frame epochs per frame with a redraw after each, until pause() or
@@ -152,10 +161,14 @@ class Playground(Panel):
             self._frame = asyncio.get_running_loop().call_soon(self._next_frame)
 
     def pause(self):
-        """Stop the frames play() started (the run so far stays, and Play goes on from it)."""
+        """Stop the frames play() started (the run so far stays, and Play goes on from it), or a sweep."""
         if self._frame is not None:
             self._frame.cancel()
             self._frame = None
+        if self._sweep is not None and not self._sweep["done"]:
+            self._sweep["done"] = True
+            self._status.value = (f"sweep of {self._sweep['name']} stopped after {len(self.sweep_results)} of "
+                                  f"{len(self._sweep['values'])} values")
 
     def step(self, epochs=1):
         """Train `epochs` more epochs from the current run (not after divergence) and redraw; returns the status line."""
@@ -180,11 +193,13 @@ class Playground(Panel):
 
     def upload(self, content, name):
         """Train on the points of a CSV file (content: its bytes or text; rows x1,x2,label, see read_points): they join
-        the data sets' menu as `name`. A file read_points refuses changes nothing. Returns the message it shows."""
+        the data sets' menu as `name`. A file read_points refuses changes nothing. Returns the message it shows (naming
+        the line read as the file's header, if one was)."""
         try:
             if name in DATASETS:
                 raise ValueError(f"{name!r} is the name of a built-in data set; rename the file")
             X, y = read_points(content, name)
+            header = csv_header(content)
             content = content if isinstance(content, bytes) else content.encode("utf-8")
         except (TypeError, ValueError) as error:
             return self._say(f"Not used: {error}", error=True)
@@ -197,7 +212,8 @@ class Playground(Panel):
         finally:
             self._holding = False
         self.refresh()  # one retrain, on the file's points (also when a file of the same name was in use)
-        return self._say(f"Read {len(X)} points of {len(np.unique(y))} classes from {name}.")
+        read_as = f" (line {header[0]}, {header[1][:40]!r}, read as its header)" if header else ""
+        return self._say(f"Read {len(X)} points of {len(np.unique(y))} classes from {name}{read_as}.")
 
     def save(self, path="playground.npz"):
         """save_model(model, path) for the trained model; returns the message it shows."""
@@ -221,15 +237,113 @@ class Playground(Panel):
         run: to the epoch whose fit raised)."""
         return self.recipe.code(epochs=len(self.history.epoch) + (self.error is not None), n_classes=self.data["n_classes"])
 
+    def preset(self, name):
+        """Set the controls to the experiment PRESETS[name] (Recipe.DEFAULTS with its changes), retrain once and show
+        its sentence; returns the status line."""
+        if name not in PRESETS:
+            raise ValueError(f"name must be one of the experiments {', '.join(map(repr, PRESETS))}; got {name!r}")
+        changes, look_for = PRESETS[name]
+        self._holding = True  # the menu and every control move first; then one retrain
+        try:
+            self.experiment.value = name
+            self._move_all({**{key: Recipe.DEFAULTS[key] for key in self.controls}, **changes})
+        finally:
+            self._holding = False
+        self.note.value = f"<i>{html.escape(look_for)}</i>"
+        return self.refresh()
+
+    def sweep(self, name, values=None):
+        """Retrain the current settings at each of values (default: SWEEPS[name] and the current value) of the control
+        `name`, draw both errors against it and return the status line. sweep_results: [(value, training error,
+        validation error, kind)], in the order of values."""
+        self._start_sweep(name, values)
+        while self._sweep_next():
+            pass
+        return self.status
+
+    def start_sweep(self, name, values=None):
+        """sweep(name, values) in the background, one value at a time with frame_time between them, in which the kernel
+        takes clicks and slider moves (a notebook kernel has an event loop):
+        returns at once; the status line shows the progress; pause() stops it."""
+        import asyncio
+
+        self._start_sweep(name, values)
+        self._frame = asyncio.get_running_loop().call_soon(self._next_sweep_frame)
+
+    def _start_sweep(self, name, values):
+        """Check the sweep's control and values, stop what runs (Play, a sweep), prepare the figure."""
+        if name not in SWEEPS:
+            raise ValueError(f"name must be a control a sweep can vary, one of {', '.join(SWEEPS)}; got {name!r}")
+        settings = {key: control.value for key, control in self.controls.items()}
+        if name == "points" and settings["dataset"] in self.files:
+            raise ValueError("points sets the size of a generated data set; a file's points are what they are")
+        current = settings[name]
+        values = sorted(set(SWEEPS[name]) | {current}) if values is None else list(values)
+        for value in values:  # each value checked as Recipe checks it, before any training
+            Recipe(files=self.files, **{**settings, name: value})
+        self.pause()
+        self._sweep = {"name": name, "values": values, "settings": settings, "current": current, "done": False}
+        self.sweep_results = []
+        if self.sweep_curve is None:  # made at the first sweep; shown from then on
+            self.sweep_curve = ValidationCurve(_sweep_figure().subplots())
+            self.sweep_image.layout.display = None
+        self.sweep_curve.start(name, values, current, self.data["n_classes"] if self.data else 2)
+        self.sweep_image.value = self._sweep_png()
+        self._status.value = f"sweep of {name}: 0 of {len(values)} values trained"
+
+    def _sweep_next(self):
+        """Train the sweep's next value, redraw its figure, report; False once every value is done."""
+        sweep = self._sweep
+        name, values, results = sweep["name"], sweep["values"], self.sweep_results
+        value = values[len(results)]
+        results.append((value, *sweep_point({**sweep["settings"], name: value}, self.files)))
+        self.sweep_curve.update([row[1] for row in results], [row[2] for row in results])
+        self.sweep_image.value = self._sweep_png()
+        if len(results) < len(values):
+            train, val, kind = results[-1][1:]
+            self._status.value = (f"sweep of {name}: {len(results)} of {len(values)} values trained ({name} {value}: error "
+                                  f"{train:.1%} training, {val:.1%} validation, {kind})")
+            return True
+        sweep["done"] = True
+        trained = [row for row in results if not math.isnan(row[2])]
+        best = min(trained, key=lambda row: row[2]) if trained else None
+        now = next(row for row in results if row[0] == sweep["current"]) if sweep["current"] in values else None
+        self._status.value = (f"sweep of {name} done: " + (f"validation error lowest at {name} {best[0]} ({best[2]:.1%})"
+                              if best else "every run diverged") + (f"; at the current {now[0]}: {now[2]:.1%} "
+                              f"({now[3]})" if now and not math.isnan(now[2]) else ""))
+        return False
+
+    def _sweep_png(self):
+        buffer = io.BytesIO()
+        self.sweep_curve.ax.figure.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
+        return buffer.getvalue()
+
+    def _next_sweep_frame(self):
+        import asyncio
+
+        try:
+            more = self._sweep_next()
+        except Exception as error:  # shown, as a failed update is, since nobody else would see it
+            self._frame, self._status.value = None, f"error: {type(error).__name__}: {error}"
+            return
+        self._frame = asyncio.get_running_loop().call_later(self.frame_time, self._next_sweep_frame) if more else None
+
     def _layout(self):
-        """Buttons and training controls on top; data, features and network controls in three columns; the figure
-        with the numbers beside it; the status, the diagnosis, and the code and saving row. (box, image, status)."""
+        """Buttons, experiments and training controls on top; data, features and network controls in three columns; the
+        figure with the numbers beside it; the status, the diagnosis, the sweep, and the code and saving row.
+        Returns (box, image, status)."""
         import ipywidgets as w
 
         c, column = self.controls, lambda title, names: w.VBox([w.HTML(f"<b>{title}</b>")] + [c[n] for n in names])
         self.buttons = {name: w.Button(description=name, icon=icon, layout=w.Layout(width="80px"))
                         for name, icon in (("Play", "play"), ("Pause", "pause"), ("Step", "step-forward"))}
-        self.counter, self.numbers, self.verdict, self.message, self.code_view = (w.HTML() for _ in range(5))
+        self.counter, self.numbers, self.verdict, self.message, self.code_view, self.note = (w.HTML() for _ in range(6))
+        self.experiment = w.Dropdown(options=[("choose one", "")] + [(name, name) for name in PRESETS],
+                                     description="experiment", layout=w.Layout(width="330px"))
+        self.show_validation = w.Checkbox(value=False, description="show validation points", indent=False)
+        self.sweep_control = w.Dropdown(options=list(SWEEPS), value="units", description="sweep",
+                                        layout=w.Layout(width="200px"))
+        self.sweep_button, self.sweep_image = w.Button(description="Sweep", icon="chart-line"), w.Image(format="png")
         self.upload_button = w.FileUpload(accept=".csv", multiple=False, description="your CSV",
                                           layout=w.Layout(width="150px"))
         self.show_code = w.ToggleButton(description="show me the code", icon="code", layout=w.Layout(width="170px"))
@@ -241,22 +355,30 @@ class Playground(Panel):
         groups = w.HBox([column("data", ["dataset", "classes", "noise", "points", "validation", "seed"]),
                          column("features", list(FEATURE_SETTINGS)),
                          column("network", ["hidden_layers", "units", "activation", "dropout", "l1", "l2"])])
-        box = w.VBox([w.HTML("<b>Playground</b>"), top, training, groups, image, status, self.verdict, self.numbers,
+        sweep = w.HBox([w.VBox([self.sweep_control, self.sweep_button]), self.sweep_image])
+        box = w.VBox([w.HTML("<b>Playground</b>"), top, w.HBox([self.experiment, self.note]), training, groups,
+                      self.show_validation, image, status, self.verdict, self.numbers, sweep,
                       w.HBox([self.upload_button, self.show_code, self.save_button, self.path]), self.message,
                       self.code_view])
-        for widget, name in ((image, "nnlib-figure"), (status, "nnlib-status"), (box, "nnlib-panel")):
+        for widget, name in ((image, "nnlib-figure"), (status, "nnlib-status"), (box, "nnlib-panel"),
+                             (self.experiment, "nnlib-experiment"), (self.sweep_control, "nnlib-sweep-control"),
+                             (self.sweep_button, "nnlib-sweep"), (self.sweep_image, "nnlib-sweep-figure")):
             widget.add_class(name)  # how the browser tests find a panel's parts
         for name, button in self.buttons.items():
             button.add_class(f"nnlib-{name.lower()}")
         return box, image, status
 
     def _connect(self):
-        """The buttons, the upload and the code toggle, wired to their methods."""
+        """The buttons, the experiments, the sweep, the upload and the toggles, wired to their methods."""
         self.buttons["Play"].on_click(lambda _: self.play())
         self.buttons["Pause"].on_click(lambda _: self.pause())
         self.buttons["Step"].on_click(lambda _: self.step())
+        self.sweep_button.on_click(lambda _: self.start_sweep(self.sweep_control.value))
+        self.experiment.observe(lambda change: None if self._holding or not change["new"] else self.preset(change["new"]),
+                                names="value")
         self.save_button.on_click(lambda _: self.save(self.path.value))
         self.upload_button.observe(self._uploaded, names="value")
+        self.show_validation.observe(lambda _: self.show(self._draw()), names="value")
         self.show_code.observe(lambda _: setattr(self.code_view, "value", f"<pre>{html.escape(self.code())}</pre>"
                                                  if self.show_code.value else ""), names="value")
 
@@ -280,6 +402,19 @@ SHAPES = {"moons": ((-1, -0.5), (2, 1)), "xor": ((-1, -1), (1, 1)), "circles": (
           "spirals": ((-1, -1), (1, 1)), "blobs": ((-1.5, -1.5), (1.5, 1.5))}  # each set's box without noise
 
 
+def train_on(recipe, data, model, history, rng, epochs):
+    """Train model `epochs` epochs after those history holds, by the recipe's fit step on data (from recipe.data()),
+    drawing from rng and recording in history; returns the TrainingDiverged fit raised, or None. Introduced in
+    notebooks/appendix/front_end.ipynb."""
+    done = len(history.epoch)
+    step = recipe.fit_step(done + epochs, initial_epoch=done, rng=rng, callbacks=[history])
+    try:
+        run([step], {**data["variables"], "model": model})
+    except TrainingDiverged as error:
+        return error
+    return None
+
+
 def _with_box(data, recipe):
     """data, and the plane's box: xlim and ylim."""
     X = np.vstack([data["X_train"], data["X_val"]])
@@ -292,12 +427,25 @@ def _with_box(data, recipe):
     return {**data, "xlim": (box[0][0], box[1][0]), "ylim": (box[0][1], box[1][1])}
 
 
+def _loss_curves(ax):
+    """The loss curves on a log axis; its span is fixed at 4 decades (see _draw), where minor ticks carry no label:
+    they are left out, since making their tick marks is a large part of drawing the whole figure."""
+    from matplotlib.ticker import NullLocator
+
+    curves = HistoryCurves(ax, "loss", log=True)
+    ax.yaxis.set_minor_locator(NullLocator())
+    return curves
+
+
 ADVICE = {
     "underfitting": "Try more units or layers, a nonlinear activation, more epochs, or input features such as x1^2 "
-                    "and x2^2; if the training loss rose, a smaller learning rate.",
+                    "and x2^2.",
     "overfitting": "Try more points, an L2 or L1 penalty, dropout, fewer epochs (up to where the validation loss was "
                    "lowest) or a smaller network.",
     "good fit": "Both errors are low and close together.",
+    "no clear sign": "Hold out more points (a larger file), or read the curves rather than the last epoch.",
+    "not trained yet": "Train longer, or with a larger learning rate.",
+    "oscillating": "Take a smaller learning rate.",
     "diverged": "The curves stop at the last epoch with a finite loss.",
     "not trained": "Train for at least one epoch.",
 }
@@ -305,11 +453,15 @@ ADVICE = {
 
 PENALTY_STRENGTHS = [0.0, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1]
 LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
+EPOCHS = [10, 20, 50, 100, 200, 300, 500, 1000, 2000]
+POINTS = [20, 50, 100, 200, 400, 1000]  # training points; the validation sample is VALIDATION_POINTS more
 
 
 def _playground_controls():
-    """The playground's controls at their defaults: moons, 200 points, 2 x 8 tanh, SGD(0.3), 300 epochs, full batch."""
+    """The playground's controls, at Recipe.DEFAULTS: every slider over an explicit list of values."""
     import ipywidgets as w
+
+    d = Recipe.DEFAULTS
 
     def labelled(widget, width="250px"):
         widget.style.description_width, widget.layout.width = "90px", width
@@ -318,27 +470,29 @@ def _playground_controls():
         return widget
 
     controls = {
-        "epochs": w.SelectionSlider(options=[10, 20, 50, 100, 200, 300, 500, 1000, 2000], value=300,
-                                    description="epochs"),
-        "lr": value_slider(LEARNING_RATES, 0.3, "learning rate"),
-        "optimizer": w.Dropdown(options=list(optim.OPTIMIZERS), value="sgd", description="optimizer"),
-        "schedule": w.Dropdown(options=["constant", "step", "exponential", "cosine"], description="schedule"),
+        "epochs": w.SelectionSlider(options=EPOCHS, value=d["epochs"], description="epochs"),
+        "lr": value_slider(LEARNING_RATES, d["lr"], "learning rate"),
+        "optimizer": w.Dropdown(options=list(optim.OPTIMIZERS), value=d["optimizer"], description="optimizer"),
+        "schedule": w.Dropdown(options=["constant", "step", "exponential", "cosine"], value=d["schedule"],
+                               description="schedule"),
         "batch_size": w.Dropdown(options=[("full batch", 0), ("1", 1), ("10", 10), ("32", 32), ("100", 100)],
-                                 value=0, description="batch size"),
-        "dataset": w.Dropdown(options=tuple(DATASETS), value="moons", description="data"),
-        "classes": w.IntSlider(value=3, min=2, max=5, description="classes"),
-        "noise": value_slider(np.round(np.arange(0, 0.51, 0.05), 2), 0.2, "noise"),
-        "points": w.SelectionSlider(options=[20, 30, 50, 100, 200, 300, 500, 1000], value=200, description="points"),
-        "validation": value_slider(np.round(np.arange(0.1, 0.91, 0.1), 1), 0.5, "validation", fmt="{:.0%}"),
-        "seed": w.IntSlider(value=0, min=0, max=20, description="seed"),
-        **{control: w.Checkbox(value=control in ("x1", "x2"), description=feature, indent=False)
+                                 value=d["batch_size"], description="batch size"),
+        "dataset": w.Dropdown(options=tuple(DATASETS), value=d["dataset"], description="data"),
+        "classes": w.IntSlider(value=d["classes"], min=2, max=5, description="classes"),
+        "noise": value_slider(np.round(np.arange(0, 0.51, 0.05), 2), d["noise"], "noise"),
+        "points": w.SelectionSlider(options=POINTS, value=d["points"], description="train points"),
+        "validation": value_slider(np.round(np.arange(0.1, 0.91, 0.1), 1), d["validation"], "held out (file)",
+                                   fmt="{:.0%}"),
+        "seed": w.IntSlider(value=d["seed"], min=0, max=20, description="seed"),
+        **{control: w.Checkbox(value=d[control], description=feature, indent=False)
            for control, feature in FEATURE_SETTINGS.items()},
-        "hidden_layers": w.IntSlider(value=2, min=0, max=6, description="hidden layers"),
-        "units": w.IntSlider(value=8, min=1, max=64, description="units"),
-        "activation": w.Dropdown(options=["tanh", "relu", "leaky_relu", "sigmoid", "linear"], description="activation"),
-        "dropout": value_slider(np.round(np.arange(0, 0.81, 0.1), 1), 0.0, "dropout"),
-        "l1": value_slider(PENALTY_STRENGTHS, 0.0, "L1"),
-        "l2": value_slider(PENALTY_STRENGTHS, 0.0, "L2"),
+        "hidden_layers": w.IntSlider(value=d["hidden_layers"], min=0, max=6, description="hidden layers"),
+        "units": w.IntSlider(value=d["units"], min=1, max=64, description="units"),
+        "activation": w.Dropdown(options=["tanh", "relu", "leaky_relu", "sigmoid", "linear"], value=d["activation"],
+                                 description="activation"),
+        "dropout": value_slider(np.round(np.arange(0, 0.81, 0.1), 1), d["dropout"], "dropout"),
+        "l1": value_slider(PENALTY_STRENGTHS, d["l1"], "L1"),
+        "l2": value_slider(PENALTY_STRENGTHS, d["l2"], "L2"),
     }
     for name, control in controls.items():
         labelled(control, "110px" if name in FEATURE_SETTINGS else "250px")
@@ -355,3 +509,47 @@ def _playground_figure():
     figure.subplots_adjust(left=0.045, right=0.99, bottom=0.13, top=0.92, wspace=0.12)
     regions, network, curves = figure.subplots(1, 3, width_ratios=[1.0, 1.2, 1.0])
     return figure, {"regions": regions, "network": network, "curves": curves}
+
+
+PRESETS = {  # name: (the controls it changes from Recipe.DEFAULTS, what to look for)
+    "a good fit (the defaults)": ({}, "Both errors low and close together: 2 layers of 6 units fit the rings, and "
+                                      "400 points pin them down."),
+    "too small": ({"hidden_layers": 0}, "No hidden layer: the boundary is a straight line, and no line separates "
+                                         "a ring from its centre. Both errors stay high: underfitting."),
+    "too big for the data": ({"units": 64}, "64 units per layer: the training error falls below the defaults', "
+                                            "the validation error rises above it, and the boundary bends around "
+                                            "single points: overfitting."),
+    "cure it with L2": ({"units": 64, "l2": 0.001}, "The same 64 units, with an L2 penalty of 0.001 on the "
+                                                    "weights: a smooth boundary again, and the gap closes."),
+    "cure it with more data": ({"units": 64, "points": 1000}, "The same 64 units on 1000 training points: the "
+                                                              "noise of one point is outvoted by its neighbours."),
+    "learning rate too high": ({"lr": 10.0}, "Steps of 10: the loss jumps instead of settling, and the diagnosis "
+                                             "says so."),
+}
+SWEEPS = {"units": [1, 2, 4, 6, 8, 16, 32, 64], "hidden_layers": [0, 1, 2, 3, 4, 5, 6], "epochs": EPOCHS,
+          "l2": PENALTY_STRENGTHS, "dropout": [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8], "points": POINTS,
+          "lr": LEARNING_RATES}  # a control: the values a sweep of it trains at (and the current value)
+
+
+def sweep_point(settings, files=None):
+    """Train the run the settings (all of Recipe.DEFAULTS) describe, from its seed, as the playground's retrain does:
+    (training error, validation error, kind) at the last epoch; a diverged run gives (nan, nan, "diverged").
+    Introduced in notebooks/appendix/front_end.ipynb."""
+    recipe = Recipe(files=files, **settings)
+    data, history = recipe.data(), History()
+    model = recipe.model(data)
+    if train_on(recipe, data, model, history, np.random.default_rng(settings["seed"]), settings["epochs"]):
+        return math.nan, math.nan, "diverged"
+    logs = history.history
+    return 1 - logs["accuracy"][-1], 1 - logs["val_accuracy"][-1], diagnose(history, n_val=len(data["y_val"]))[0]
+
+
+def _sweep_figure():
+    """The sweep's figure: one axes, its layout fixed once."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(5.6, 2.5), dpi=80)
+    FigureCanvasAgg(figure)
+    figure.subplots_adjust(left=0.11, right=0.98, bottom=0.2, top=0.88)
+    return figure

@@ -94,7 +94,8 @@ class DecisionRegions:
     (n,) or one-hot (n, K), any number of them. A pixel's colour is the colour c_k of its most likely class k mixed
     with white, rgb = 1 - depth * confidence * (1 - c_k), confidence = (p_k - 1/K) / (1 - 1/K) clipped to [0, 1]:
     pale where the model is unsure (for K = 2, confidence = |2p - 1|), deep where it is sure. Training points are
-    discs filled with CLASS_COLORS[k], validation points white discs ringed with it. NaN or infinite probabilities
+    discs filled with CLASS_COLORS[k], validation points white discs ringed with it; a legend tells the two apart
+    when both are drawn (one set alone has none: a frame draws faster without it). NaN or infinite probabilities
     (a diverged model) grey the whole plane, with finite set to False, and update returns normally. Returns self.
     Introduced in notebooks/appendix/front_end.ipynb.
     """
@@ -158,13 +159,15 @@ class DecisionRegions:
         return P
 
     def _show_points(self, train, val):
-        """Move the scatters to the checked (X, labels) pairs; the legend changes only when a set appears or goes."""
+        """Move the scatters to the checked (X, labels) pairs; the legend (when both sets are drawn) changes only when
+        a set appears or goes."""
         (X_train, y_train), (X_val, y_val) = train, val
         self.train.set_offsets(X_train)
         self.train.set_facecolors(CLASS_COLORS[y_train])
         self.val.set_offsets(X_val)
         self.val.set_edgecolors(CLASS_COLORS[y_val])
         shows = [marker for marker, X in zip(self._markers, (X_train, X_val)) if len(X)]
+        shows = shows if len(shows) == 2 else []
         if shows != self._legend_shows:
             set_legend(self.ax, shows, loc="upper right", fontsize=7, framealpha=0.8, handletextpad=0.2, borderpad=0.3)
             self._legend_shows = shows

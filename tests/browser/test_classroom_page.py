@@ -6,8 +6,9 @@ One Voila serves the folder (`voila notebooks/classroom`, which lists both pages
 directly), on 127.0.0.1 and a free port, with its own Jupyter directories. Each page must render its panel with no
 error and no code, under its explanation, and its status line must appear; then its first slider ("epochs" for the
 playground, "units" for the digits) gets three key presses, right, left, right: each time the status line must
-change and show the new value, and the figure must redraw. The key-press-to-status times are reported, and a
-screenshot of each page saved (the paths are printed). Without Voila, Chromium or playwright the test skips with
+change and show the new value, and the figure must redraw. The playground's experiment menu and sweep are then
+used as in JupyterLab (test_widgets_in_lab.experiments_and_sweep). The key-press-to-status times and the sweep's
+duration are reported, and a screenshot of each page saved (the paths are printed). Without Voila, Chromium or playwright the test skips with
 a one-line reason (fails with CI=true).
 """
 import os
@@ -20,7 +21,8 @@ import urllib.request
 
 import pytest
 
-from test_widgets_in_lab import ARM, ROOT, chromium, free_port, missing, numbers_in, wait  # noqa: F401 (fixture)
+from test_widgets_in_lab import (ARM, ROOT, chromium, experiments_and_sweep, free_port, missing,  # noqa: F401
+                                 numbers_in, wait)  # (chromium: a fixture)
 
 CLASSROOM = ROOT / "notebooks" / "classroom"
 # page: (a line of its explanation, the name its code imports: must not show)
@@ -100,6 +102,7 @@ def test_the_classroom_page_shows_its_panel_and_responds(name, voila, chromium, 
                  10, "the figure did not redraw")
             latencies.append(probe["statusAt"] - probe["keyAt"])
             key = "ArrowLeft" if key == "ArrowRight" else "ArrowRight"
+        sweep_s = experiments_and_sweep(page, panel, 0) if panel.locator(".nnlib-experiment").count() else None
         shot = shots / f"classroom-{name.removesuffix('.ipynb')}.png"
         page.screenshot(path=str(shot), full_page=True)
         assert not errors, errors
@@ -108,4 +111,6 @@ def test_the_classroom_page_shows_its_panel_and_responds(name, voila, chromium, 
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     with request.config.pluginmanager.get_plugin("capturemanager").global_and_fixture_disabled():
         reporter.write_line(f"\nclassroom page {name} (Voila): opened in {opened:.1f} s; key press to new status, median "
-                            f"{latencies[1]:.0f} ms (max {latencies[-1]:.0f} ms); screenshot: {shot}")
+                            f"{latencies[1]:.0f} ms (max {latencies[-1]:.0f} ms)"
+                            + (f"; sweep of 8 values {sweep_s:.1f} s" if sweep_s is not None else "")
+                            + f"; screenshot: {shot}")

@@ -192,6 +192,7 @@ def report(reporter, results):
         reporter.write_line(
             f"{result['notebook']:<28} open {result['open_s']:5.1f} s   run {result['run_s']:5.1f} s"
             + (f"   live training: {', '.join(f'{rate:.1f}' for rate in rates)} frames/s" if rates else "")
+            + (f"   sweep of 8 values: {', '.join(f'{t:.1f}' for t in result['sweep_s'])} s" if result["sweep_s"] else "")
         )
         for panel in result["panels"]:
             status, figure = statistics.median(panel["status_ms"]), statistics.median(panel["figure_ms"])
@@ -408,6 +409,75 @@ def play_pause_step(page, panel, index):
     return frames_per_s
 
 
+# the status lines of panel `index`, each with its page time, from now on (a sweep's progress, a preset's retrain)
+STATUS_PROBE = """(index) => {
+    const status = """ + PANELS + """[index].querySelector('.nnlib-status');
+    const probe = {changes: [], clickAt: null};
+    window.__grokStatus = probe;
+    let last = status.textContent;
+    if (window.__grokStatusObserver) window.__grokStatusObserver.disconnect();
+    window.__grokStatusObserver = new MutationObserver(() => {
+        if (status.textContent === last) return;
+        last = status.textContent;
+        probe.changes.push({at: performance.now(), text: last});
+    });
+    window.__grokStatusObserver.observe(status, {childList: true, subtree: true, characterData: true});
+    document.addEventListener('click', () => { probe.clickAt = performance.now(); }, {capture: true, once: true});
+}"""
+
+
+def status_matching(page, pattern, timeout_s, what):
+    """Wait for a status line (seen by STATUS_PROBE) that matches the regular expression; return its {at, text}."""
+    script = f"() => window.__grokStatus.changes.find(c => new RegExp({json.dumps(pattern)}).test(c.text)) || null"
+    try:
+        page.wait_for_function(script, timeout=timeout_s * 1000, polling=50)
+    except Exception:
+        seen = [change["text"] for change in page.evaluate("() => window.__grokStatus.changes")]
+        raise AssertionError(f"{what}: no status line matching {pattern!r} in {timeout_s} s; seen: {seen[-4:]}") from None
+    return page.evaluate(script)
+
+
+def experiments_and_sweep(page, panel, index):
+    """The playground's experiment menu and sweep, as a learner uses them; returns the sweep's duration in seconds.
+
+    Choose "too big for the data" in the experiment menu: the status must end in overfitting, the units slider read
+    64 and the note say what to look for. Choose the defaults again, press Sweep: the status line must show the
+    sweep's progress (at least three of its 8 values) and then its result, and the sweep's figure must appear.
+    Press Sweep again and Pause after its first value: the sweep must stop there and say so."""
+    where = f"panel {index + 1}"
+    page.evaluate(STATUS_PROBE, index)
+    panel.locator(".nnlib-experiment select").select_option(label="too big for the data")
+    status_matching(page, r"^epoch 300: .*; overfitting$", 30, f"{where}: the experiment 'too big for the data'")
+    units = page.evaluate(f"() => Array.from({PANELS}[{index}].querySelectorAll('.widget-slider'))"
+                          ".find(s => s.textContent.includes('units')).querySelector('.widget-readout').textContent")
+    assert units.strip() == "64", f"{where}: after 'too big for the data' the units slider reads {units!r}, not 64"
+    assert "64 units per layer" in panel.inner_text(), f"{where}: the experiment's sentence is not shown"
+
+    page.evaluate(STATUS_PROBE, index)
+    panel.locator(".nnlib-experiment select").select_option(label="a good fit (the defaults)")
+    status_matching(page, r"^epoch 300: .*; good fit$", 30, f"{where}: the experiment 'a good fit (the defaults)'")
+    page.evaluate(STATUS_PROBE, index)
+    panel.locator(".nnlib-sweep").click()
+    done = status_matching(page, r"^sweep of units done: ", 60, f"{where}: the sweep of the units")
+    probe = page.evaluate("() => window.__grokStatus")
+    progress = [c["text"] for c in probe["changes"] if re.match(r"sweep of units: \d of 8 values trained", c["text"])]
+    assert len(progress) >= 3, f"{where}: the sweep showed {len(progress)} progress lines, not 3 or more: {progress}"
+    source = page.evaluate(f"() => {PANELS}[{index}].querySelector('.nnlib-sweep-figure').src")
+    assert source.startswith("blob:") or source.startswith("data:"), f"{where}: the sweep's figure is not shown"
+    seconds = (done["at"] - probe["clickAt"]) / 1000
+
+    page.evaluate(STATUS_PROBE, index)
+    panel.locator(".nnlib-sweep").click()
+    status_matching(page, r"^sweep of units: 1 of 8 values trained", 30, f"{where}: the second sweep's first value")
+    panel.locator(".nnlib-pause").click()
+    stopped = status_matching(page, r"^sweep of units stopped after \d of 8 values$", 10, f"{where}: Pause during a sweep")
+    page_time_passes(page, stopped["at"], 1500)
+    later = page.evaluate("() => window.__grokStatus.changes")[-1]
+    assert later["text"] == stopped["text"], f"{where}: after Pause the sweep went on: {later['text']!r}"
+    page.evaluate("() => window.__grokStatusObserver.disconnect()")
+    return seconds
+
+
 def numbers_in(text):
     return {float(n) for n in re.findall(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?", text)}
 
@@ -541,7 +611,7 @@ def test_widgets_render_and_respond_in_jupyterlab(path, ran, screenshots, record
     # page go idle first, as it has by the time a reader reaches a slider, so that work is not timed as a key press
     page.evaluate("async () => { for (let i = 0; i < 3; i++) await new Promise(done => "
                   "requestIdleCallback(done, {timeout: 3000})); }")
-    measured, rates, shots = [], [], []
+    measured, rates, shots, sweeps = [], [], [], []
     for index in range(panels.count()):
         panel = panels.nth(index)
         start = page.evaluate(FOCUS_FIRST_SLIDER, index)
@@ -568,6 +638,8 @@ def test_widgets_render_and_respond_in_jupyterlab(path, ran, screenshots, record
         if panel.locator(".nnlib-play").count():
             try:
                 rates.append(play_pause_step(page, panel, index))
+                if panel.locator(".nnlib-experiment").count():
+                    sweeps.append(experiments_and_sweep(page, panel, index))
             except AssertionError as failure:  # the panel as it was, to look at
                 panel.screenshot(path=str(shot), type="jpeg", quality=90)
                 raise AssertionError(f"{failure}\n    screenshot: {shot}") from None
@@ -575,4 +647,4 @@ def test_widgets_render_and_respond_in_jupyterlab(path, ran, screenshots, record
         shots.append(shot)
     assert not run.errors, f"errors in the page: {run.errors}"
     record(dict(notebook=path.name, open_s=run.open_s, run_s=run.run_s, load_s=ran.load_s, all_ran_s=ran.all_ran_s, panels=measured, frames_per_s=rates,
-                screenshots=shots))
+                sweep_s=sweeps, screenshots=shots))

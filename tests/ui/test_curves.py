@@ -1,5 +1,6 @@
 """nnlib.ui.curves, headless: HistoryCurves (training and validation curves, the best epoch, log axes and their
-tick labels, non-finite values, the checks, updates that add no artists) and plot_history."""
+tick labels, non-finite values, the checks, updates that add no artists), plot_history, and ValidationCurve (errors
+against the values of one setting: its axes, the band at the current value, gaps, the checks)."""
 import re
 
 import matplotlib
@@ -10,8 +11,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from nnlib.callbacks import History  # noqa: E402
-from nnlib.ui.curves import HistoryCurves, plot_history  # noqa: E402
-from ui_helpers import artist_counts, history_of, new_axes, render  # noqa: E402
+from nnlib.ui.curves import HistoryCurves, ValidationCurve, plot_history  # noqa: E402
+from ui_helpers import artist_counts, history_of, new_axes, pixel, render  # noqa: E402
 
 
 def test_history_curves_follow_the_history():
@@ -143,3 +144,83 @@ def test_plot_history():
         plot_history(history, axes=[mine])
     with pytest.raises(ValueError, match="history has none of the metrics"):
         plot_history(history, metrics=["mse"])
+
+
+# ---- ValidationCurve -------------------------------------------------------------------------------------------
+
+UNITS = [1, 2, 4, 6, 8, 16, 32, 64]
+
+
+def test_a_validation_curve_starts_empty_over_its_values():
+    ax = new_axes()
+    curve = ValidationCurve(ax)
+    assert curve.start("units", UNITS, current=6) is curve
+    np.testing.assert_array_equal(ax.get_xticks(), np.arange(8))  # one tick per value, at 0, 1, ...
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "4", "6", "8", "16", "32", "64"]
+    assert ax.get_xlim() == (-0.5, 7.5) and ax.get_xlabel() == "units"
+    assert ax.get_ylim() == pytest.approx((0, 0.6))  # 2 classes: chance is 50%, and a little above
+    assert len(curve.train_line.get_xdata()) == len(curve.val_line.get_xdata()) == 0
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["training", "validation"]
+    curve.start("l2", [0.0, 1e-4, 0.001, 0.1], n_classes=3)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "0.0001", "0.001", "0.1"]
+    assert ax.get_xlim() == (-0.5, 3.5) and ax.get_xlabel() == "l2"
+    assert ax.get_ylim() == pytest.approx((0, 1 - 1 / 3 + 0.1))
+    assert curve.start("classes", [2, 3], n_classes=5).ax.get_ylim() == pytest.approx((0, 0.9))
+
+
+def test_the_band_marks_the_current_value():
+    ax = new_axes((6, 3))
+    curve = ValidationCurve(ax).start("units", UNITS, current=6)
+    assert curve.band.get_visible() and curve.band.get_x() == pytest.approx(3 - 0.3) and curve.band.get_width() == 0.6
+    image = render(ax.figure)  # drawn where the value 6 is (position 3), the whole height; nowhere else
+    for y in (0.05, 0.3, 0.55):
+        inside, outside = pixel(ax, image, 3, y), pixel(ax, image, 5, y)
+        assert np.allclose(outside, 1.0) and inside[2] > inside[0] + 0.05 and inside.max() < 0.99, (y, inside)
+    for x in (2.7, 3.3):  # the edges of the band: 0.3 either side
+        assert not np.allclose(pixel(ax, image, x + 0.05 * np.sign(3 - x), 0.3), 1.0)
+        assert np.allclose(pixel(ax, image, x - 0.05 * np.sign(3 - x), 0.3), 1.0)
+    curve.start("units", UNITS, current=64)  # a new sweep moves it
+    assert curve.band.get_visible() and curve.band.get_x() == pytest.approx(7 - 0.3)
+    for current in (5, None):  # not one of the values: no band
+        curve.start("units", UNITS, current=current)
+        assert not curve.band.get_visible()
+        assert np.allclose(pixel(ax, render(ax.figure), 3, 0.3), 1.0)
+
+
+def test_a_validation_curve_fills_in_as_values_are_trained():
+    ax = new_axes()
+    curve = ValidationCurve(ax).start("lr", [1e-3, 0.01, 0.1, 1.0, 10.0], current=0.01)
+    counts = artist_counts(ax)
+    assert curve.update([0.4], [0.45]) is curve
+    np.testing.assert_array_equal(curve.train_line.get_xdata(), [0])
+    np.testing.assert_array_equal(curve.val_line.get_ydata(), [0.45])
+    curve.update([0.4, 0.1, 0.08], [0.45, 0.12, 0.11])
+    np.testing.assert_array_equal(curve.train_line.get_xdata(), [0, 1, 2])
+    np.testing.assert_array_equal(curve.val_line.get_xdata(), [0, 1, 2])
+    np.testing.assert_array_equal(curve.train_line.get_ydata(), [0.4, 0.1, 0.08])
+    np.testing.assert_array_equal(curve.val_line.get_ydata(), [0.45, 0.12, 0.11])
+    curve.update([0.4, 0.1, 0.08, np.nan, 0.5], [0.45, 0.12, 0.11, np.nan, 0.5])  # a diverged run: a gap
+    assert np.isnan(curve.train_line.get_ydata()[3]) and np.isnan(curve.val_line.get_ydata()[3])
+    np.testing.assert_array_equal(curve.train_line.get_xdata(), np.arange(5))
+    assert artist_counts(ax) == counts  # updates change the lines, add nothing
+    render(ax.figure)
+    curve.update([], [])  # and back to none
+    assert len(curve.train_line.get_xdata()) == len(curve.val_line.get_ydata()) == 0
+
+
+def test_a_validation_curve_refuses_bad_arguments():
+    curve = ValidationCurve(new_axes())
+    with pytest.raises(ValueError, match=re.escape("at most 0; got 1 and 1")):  # not started: no values yet
+        curve.update([0.1], [0.2])
+    curve.start("units", [1, 2, 4])
+    with pytest.raises(ValueError, match=re.escape("train and val must have one error per value trained so far, at "
+                                                   "most 3; got 2 and 3")):
+        curve.update([0.1, 0.2], [0.1, 0.2, 0.3])
+    with pytest.raises(ValueError, match=re.escape("at most 3; got 4 and 4")):
+        curve.update([0.1] * 4, [0.1] * 4)
+    with pytest.raises(ValueError, match="train"):
+        curve.update([[0.1, 0.2]], [[0.1, 0.2]])  # not 1-D
+    for name, values in ((3, [1, 2]), ("units", []), ("units", 4), ("units", "1248")):
+        with pytest.raises(TypeError, match="name must be a str and values a non-empty list"):
+            curve.start(name, values)
+    assert curve.values == [1, 2, 4]  # a refused start changes nothing

@@ -1,11 +1,14 @@
 """nnlib.ui.playground (the playground of notebook 10: playground / Playground), headless: every control at its
 extremes, the generated code reproducing the playground's model bit for bit (after a retrain, step() and play), the
-diagnosis, CSV upload, saving, live training with play/pause/step on a real asyncio event loop, the checks on
-playground(**defaults), and its figure rendered to PNG."""
+diagnosis and the status line (with the validation error's standard error), CSV upload, saving, live training with
+play/pause/step on a real asyncio event loop, the experiments (presets), sweeps (sweep, start_sweep on the loop,
+pause), the validation points shown on request, the checks on playground(**defaults), and its figure rendered to
+PNG."""
 import asyncio
 import contextlib
 import html
 import io
+import math
 import re
 import warnings
 
@@ -20,11 +23,12 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from nnlib import data  # noqa: E402
 from nnlib.model import TrainingDiverged  # noqa: E402
-from nnlib.recipe import DATASETS, Recipe  # noqa: E402
+from nnlib.recipe import DATASETS, VALIDATION_POINTS, Recipe  # noqa: E402
 from nnlib.saving import load_model  # noqa: E402
 from nnlib.ui.curves import HistoryCurves  # noqa: E402
 from nnlib.ui.network import NetworkHeatmaps  # noqa: E402
-from nnlib.ui.playground import Playground, playground  # noqa: E402
+from nnlib.ui import playground as playground_module  # noqa: E402
+from nnlib.ui.playground import PRESETS, SWEEPS, Playground, playground, sweep_point  # noqa: E402
 from nnlib.ui.regions import DecisionRegions  # noqa: E402
 from ui_helpers import history_of, network_inputs  # noqa: E402
 
@@ -32,11 +36,15 @@ CONTROLS = ["epochs", "lr", "optimizer", "schedule", "batch_size", "dataset", "c
             "validation", "seed", "x1", "x2", "x1_squared", "x2_squared", "x1_x2", "sin_x1", "sin_x2",
             "hidden_layers", "units", "activation", "dropout", "l1", "l2"]
 ACTIVATIONS = ["tanh", "relu", "leaky_relu", "sigmoid", "linear"]
+KINDS = "good fit|overfitting|underfitting|no clear sign|not trained yet|oscillating"  # how a trained run can end
 TRAINED = re.compile(r"epoch (\d+): loss \d+\.\d{4} training, \d+\.\d{4} validation; error \d+\.\d% training, "
-                     r"\d+\.\d% validation; (good fit|overfitting|underfitting)")
+                     rf"\d+\.\d% validation \(± \d+\.\d%\); ({KINDS})")
 DIVERGED = re.compile(r"epoch (\d+): diverged in epoch (\d+)")
-# lr 3 with momentum, leaky ReLU and batches of 32 on the default moons: the loss becomes NaN in epoch 13
-DIVERGING = dict(lr=3.0, activation="leaky_relu", optimizer="momentum", batch_size=32, epochs=50)
+# lr 3 with momentum, leaky ReLU and batches of 32 on 50 moons (and the 1000 validation points): the loss becomes NaN
+# in epoch 14 (checked with the same run written in plain nnlib code: moons(n=1050, ...), train_test_split(...,
+# test_size=1000), SGD(3.0, momentum=0.9), fit(batch_size=32, rng=0))
+DIVERGING = dict(dataset="moons", points=50, lr=3.0, activation="leaky_relu", optimizer="momentum", batch_size=32,
+                 epochs=50)
 
 
 def healthy(p, status):
@@ -45,6 +53,14 @@ def healthy(p, status):
     assert "nan" not in status.lower(), status
     assert status == p.status
     assert TRAINED.fullmatch(status) or DIVERGED.fullmatch(status), status
+    if TRAINED.fullmatch(status):
+        assert f" validation (± {standard_error(p):.1%}); " in status, status
+
+
+def standard_error(p):
+    """The standard error of the last validation error e, sqrt(e (1 - e) / n), n: the validation points."""
+    error = 1 - p.history.history["val_accuracy"][-1]
+    return (error * (1 - error) / len(p.data["y_val"])) ** 0.5
 
 
 def run_code(p):
@@ -65,7 +81,8 @@ def assert_reproduces(p):
     assert len(namespace["model"].params) == len(p.model.params)
     for theirs, ours in zip(namespace["model"].params, p.model.params):
         assert np.array_equal(theirs, ours)
-    assert printed == p.status.rsplit("; ", 1)[0] + "\n"  # the status line without the diagnosis
+    # the status line is the printed line, the validation error's standard error and the diagnosis
+    assert printed.endswith("\n") and p.status == f"{printed[:-1]} (± {standard_error(p):.1%}); {p.diagnosis()[0]}"
 
 
 def snapshot(p):
@@ -82,7 +99,8 @@ def test_the_controls_are_the_documented_ones():
     assert set(CONTROLS) == set(Recipe.DEFAULTS)  # a control per setting of a Recipe
     assert isinstance(p.recipe, Recipe) and p.files == {}
     assert p.recipe.settings == {name: c.value for name, c in p.controls.items()} == {**Recipe.DEFAULTS, "epochs": 10}
-    assert p.recipe.settings["dataset"] == "moons" and p.recipe.settings["lr"] == 0.3
+    assert p.recipe.settings["dataset"] == "circles" and p.recipe.settings["lr"] == 0.03
+    assert p.recipe.settings["optimizer"] == "adam" and p.recipe.settings["points"] == 400
     assert not hasattr(p, "settings") and not hasattr(p, "uploaded")
 
 
@@ -132,21 +150,25 @@ def test_every_data_set_with_every_activation(lab, dataset):
         healthy(p, status)
         assert p.recipe.settings["dataset"] == dataset and p.recipe.settings["activation"] == activation
         assert p.data["n_classes"] == (4 if dataset == "blobs" else 2)
-        assert p.axes["regions"].get_title() == dataset
-        assert "<tr><td>points</td><td>100</td><td>100</td></tr>" in p.numbers.value
+        assert p.axes["regions"].get_title() == f"{dataset}: training points"  # no legend for one set
+        # points training points of a generated data set, and VALIDATION_POINTS more to measure on
+        assert base["points"] == 400 and VALIDATION_POINTS == 1000
+        assert "<tr><td>points</td><td>400</td><td>1000</td></tr>" in p.numbers.value
 
 
 def test_the_figure_changes_with_the_data_set():
     p = playground(epochs=20)
-    images = {"moons": p.image.value}
-    for dataset in list(DATASETS)[1:]:
+    first = p.recipe.settings["dataset"]
+    assert first == "circles"
+    images = {first: p.image.value}
+    for dataset in [name for name in DATASETS if name != first]:
         before = p.image.value
         p.set(dataset=dataset)
         assert p.image.value != before, dataset
         images[dataset] = p.image.value
     assert len(set(images.values())) == len(DATASETS)
-    p.set(dataset="moons")
-    assert p.image.value == images["moons"]  # the same run draws the same picture
+    p.set(dataset=first)
+    assert p.image.value == images[first]  # the same run draws the same picture
 
 
 def test_a_setting_without_inputs_says_so_and_changes_nothing_else():
@@ -261,17 +283,17 @@ def test_code_reproduces_an_uploaded_file(points_csv, tmp_path, monkeypatch):
 
 def test_code_of_a_diverged_run():
     p = playground(**DIVERGING)
-    assert p.status == "epoch 12: diverged in epoch 13"
-    assert len(p.history.epoch) == 12 and isinstance(p.error, TrainingDiverged)
-    assert "epochs=13," in p.code()
-    with pytest.raises(TrainingDiverged, match=r"^training diverged in epoch 13: the loss became nan") as caught:
+    assert p.status == "epoch 13: diverged in epoch 14"
+    assert len(p.history.epoch) == 13 and isinstance(p.error, TrainingDiverged)
+    assert "epochs=14," in p.code()
+    with pytest.raises(TrainingDiverged, match=r"^training diverged in epoch 14: the loss became nan") as caught:
         run_code(p)
     assert caught.value.history.epoch == p.history.epoch
     assert caught.value.history.history == p.history.history
 
 
 def test_code_of_a_run_that_diverges_in_its_first_epoch():
-    p = playground(lr=10.0, activation="linear", batch_size=1, epochs=10)
+    p = playground(lr=10.0, activation="linear", batch_size=1, epochs=10, optimizer="sgd")
     assert p.status == "epoch 0: diverged in epoch 1" and p.history.epoch == [] and p.numbers.value == ""
     assert p.counter.value == "<b>epoch 0</b>" and "epochs=1," in p.code()
     with pytest.raises(TrainingDiverged, match=r"^training diverged in epoch 1: .* keeps the 0 epochs before\.$"):
@@ -323,12 +345,12 @@ def test_diagnosis_good_fit():
 def test_diagnosis_diverged_names_the_epoch():
     p = playground(**DIVERGING)
     kind, sentence = p.diagnosis()
-    assert kind == "diverged" and p.status == "epoch 12: diverged in epoch 13"
-    assert sentence.startswith("training diverged in epoch 13: the loss became nan with learning rate 3")
-    assert p.verdict.value.startswith("<b>diverged</b>: training diverged in epoch 13: ")
+    assert kind == "diverged" and p.status == "epoch 13: diverged in epoch 14"
+    assert sentence.startswith("training diverged in epoch 14: the loss became nan with learning rate 3")
+    assert p.verdict.value.startswith("<b>diverged</b>: training diverged in epoch 14: ")
     assert ".." not in p.verdict.value  # the sentence ends once before the advice
     assert p.axes["regions"].get_title() == "diverged: no regions to draw"
-    assert p.numbers.value == "" and p.counter.value == "<b>epoch 12</b>"
+    assert p.numbers.value == "" and p.counter.value == "<b>epoch 13</b>"
 
 
 def test_the_diverged_verdict_reads_well():
@@ -338,20 +360,23 @@ def test_the_diverged_verdict_reads_well():
 
 def test_a_full_batch_divergence_is_diagnosed():
     """The last (only) batch of an epoch makes the weights NaN: the validation measure must say diverged."""
-    p = playground(activation="linear", epochs=50)
-    p.controls["lr"].value = 3.0  # as the browser moves the slider
-    assert p.status == "epoch 11: diverged in epoch 12"
+    # plain SGD at lr 10 on the default circles with linear units: the loss becomes NaN in epoch 11 (checked with the
+    # same run in plain nnlib code: circles(n=1400, ...), SGD(10.0), fit(batch_size=None, rng=0))
+    p = playground(activation="linear", optimizer="sgd", epochs=50)
+    assert p.recipe.settings["batch_size"] == 0  # the full batch
+    p.controls["lr"].value = 10.0  # as the browser moves the slider
+    assert p.status == "epoch 10: diverged in epoch 11"
     assert p.diagnosis()[0] == "diverged" and isinstance(p.error, TrainingDiverged)
-    assert p.diagnosis()[1].startswith("training diverged in epoch 12: the loss became nan with learning rate 3")
-    with pytest.raises(TrainingDiverged, match=r": the loss became nan with learning rate 3; try a smaller one") as caught:
+    assert p.diagnosis()[1].startswith("training diverged in epoch 11: the loss became nan with learning rate 10")
+    with pytest.raises(TrainingDiverged, match=r": the loss became nan with learning rate 10; try a smaller one") as caught:
         run_code(p)
     assert caught.value.history.history == p.history.history
 
 
 def test_the_code_of_a_full_batch_divergence_says_which_epoch():
-    p = playground(activation="linear", epochs=50, lr=3.0)
-    assert p.status == "epoch 11: diverged in epoch 12"
-    with pytest.raises(TrainingDiverged, match=r"^training diverged in epoch 12: the loss became nan"):
+    p = playground(activation="linear", optimizer="sgd", epochs=50, lr=10.0)
+    assert p.status == "epoch 10: diverged in epoch 11"
+    with pytest.raises(TrainingDiverged, match=r"^training diverged in epoch 11: the loss became nan"):
         run_code(p)
 
 
@@ -361,7 +386,7 @@ def test_a_good_file_joins_the_menu_and_is_trained_on(points_csv):
     content, X, y = points_csv
     p = playground(epochs=20)
     message = p.upload(content, "mine.csv")
-    assert message == "Read 90 points of 3 classes from mine.csv."
+    assert message == "Read 90 points of 3 classes from mine.csv (line 1, 'x1,x2,label', read as its header)."
     assert html.escape(message) in p.message.value and "#b00020" not in p.message.value
     assert p.controls["dataset"].options == (*DATASETS, "mine.csv") and p.controls["dataset"].value == "mine.csv"
     assert p.recipe.settings["dataset"] == "mine.csv" and len(p.history.epoch) == 20 and TRAINED.fullmatch(p.status)
@@ -370,7 +395,7 @@ def test_a_good_file_joins_the_menu_and_is_trained_on(points_csv):
     labels = np.concatenate([p.data["y_train"], p.data["y_val"]])
     assert len(used) == 90 and sorted(map(tuple, np.column_stack([used, labels]))) == sorted(
         map(tuple, np.column_stack([X, y])))
-    assert p.data["n_classes"] == 3 and p.axes["regions"].get_title() == "mine.csv"
+    assert p.data["n_classes"] == 3 and p.axes["regions"].get_title() == "mine.csv: training points"
     assert "<tr><td>points</td><td>45</td><td>45</td></tr>" in p.numbers.value
     assert all(p.controls[name].disabled for name in ("noise", "points", "classes"))
     p.set(dataset="moons")  # the built-in sets come back, and the file stays in the menu
@@ -396,6 +421,8 @@ REFUSED = {
     "a million rows": ("0.5,1.0,0\n1.5,0.2,1\n" * 500_000, "huge.csv",
                        "huge.csv has 1000000 rows; at most 10000 are read"),
     "not text": (b"\xff\xfe\x00\x01", "binary.csv", "binary.csv is not a text (CSV) file"),
+    "values near 1e308": ("0,0,0\n1e308,1,1\n0,1,0\n1,0,1\n-1e308,2,1\n", "big.csv",
+                          "big.csv, line 2: a coordinate beyond 1e+06 in size in '1e308,1,1'; scale the points down"),
 }
 
 
@@ -417,6 +444,7 @@ def test_a_bad_file_is_refused_and_nothing_else_changes(content, name, why, lab_
     assert message == f"Not used: {why}"
     assert p.message.value == f"<span style='color:#b00020'>{html.escape(message)}</span>"
     assert snapshot(p) == before
+    assert TRAINED.fullmatch(p.set(epochs=p.controls["epochs"].value))  # the controls work on, on the file in use
 
 
 def test_a_file_uploaded_again_replaces_the_points():
@@ -552,7 +580,7 @@ def test_step_trains_one_epoch_and_redraws():
 def test_nothing_trains_after_divergence():
     p = playground(**DIVERGING)
     image, status = p.image.value, p.status
-    assert p.step() == status and p.step(5) == status and len(p.history.epoch) == 12
+    assert p.step() == status and p.step(5) == status and len(p.history.epoch) == 13
 
     async def session():
         p.play()
@@ -561,13 +589,13 @@ def test_nothing_trains_after_divergence():
         p.pause()
 
     on_a_loop(session)
-    assert len(p.history.epoch) == 12 and p.status == status and p.image.value == image
-    with pytest.raises(TrainingDiverged, match="epoch 13"):
+    assert len(p.history.epoch) == 13 and p.status == status and p.image.value == image
+    with pytest.raises(TrainingDiverged, match="epoch 14"):
         run_code(p)
 
 
 def test_play_stops_by_itself_when_the_run_diverges():
-    p = playground(**{**DIVERGING, "epochs": 10})  # 10 epochs are fine; Play reaches epoch 13, where it diverges
+    p = playground(**{**DIVERGING, "epochs": 10})  # 10 epochs are fine; Play reaches epoch 14, where it diverges
 
     async def session():
         p.play()
@@ -579,8 +607,8 @@ def test_play_stops_by_itself_when_the_run_diverges():
 
     frames = []
     (epochs, status, image) = on_a_loop(session)
-    assert frames == [] and epochs == len(p.history.epoch) == 12 and p.status == status and p.image.value == image
-    assert p.status == "epoch 12: diverged in epoch 13" and p.diagnosis()[0] == "diverged"
+    assert frames == [] and epochs == len(p.history.epoch) == 13 and p.status == status and p.image.value == image
+    assert p.status == "epoch 13: diverged in epoch 14" and p.diagnosis()[0] == "diverged"
 
 
 def test_a_retrain_after_play_starts_again_from_the_seed():
@@ -596,6 +624,302 @@ def test_a_retrain_after_play_starts_again_from_the_seed():
     p.set(epochs=50)
     assert len(p.history.epoch) == 50 and p.status.startswith("epoch 50: ")
     assert_reproduces(p)
+
+
+# ---- experiments (presets), sweeps and the validation points ------------------------------------------------
+
+@pytest.fixture
+def retrains(monkeypatch):
+    """Every call of Playground.retrain, recorded (its settings), in the playgrounds made after this fixture."""
+    calls, retrain = [], Playground.retrain
+
+    def counted(self, **settings):
+        calls.append(settings)
+        return retrain(self, **settings)
+
+    monkeypatch.setattr(Playground, "retrain", counted)
+    return calls
+
+
+@pytest.fixture
+def trainings(monkeypatch):
+    """Every call of nnlib.ui.playground.train_on (by a retrain, step, play or a sweep's point), recorded."""
+    calls, train_on = [], playground_module.train_on
+
+    def counted(*args, **kwargs):
+        calls.append(args)
+        return train_on(*args, **kwargs)
+
+    monkeypatch.setattr(playground_module, "train_on", counted)
+    return calls
+
+
+def controls_of(p):
+    return {name: c.value for name, c in p.controls.items()}
+
+
+AWAY_FROM_THE_DEFAULTS = dict(epochs=20, dataset="moons", units=3, hidden_layers=1, seed=4, l1=1e-3, lr=0.1,
+                              optimizer="rmsprop", x1_squared=True, noise=0.3)
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_a_preset_sets_its_controls_the_rest_at_the_defaults_with_one_retrain(name, retrains):
+    changes, sentence = PRESETS[name]
+    assert set(changes) <= set(CONTROLS) and sentence
+    p = playground(**AWAY_FROM_THE_DEFAULTS)
+    retrains.clear()
+    status = p.preset(name)
+    expected = {**Recipe.DEFAULTS, **changes}
+    assert retrains == [expected]  # one retrain, with exactly these settings
+    assert controls_of(p) == expected and p.recipe.settings == expected
+    assert p.note.value == f"<i>{html.escape(sentence)}</i>" and p.experiment.value == name
+    healthy(p, status)
+    assert len(p.history.epoch) == expected["epochs"]
+
+
+def test_an_unknown_preset_is_refused_naming_the_experiments(retrains):
+    p = playground(epochs=10)
+    retrains.clear()
+    before = snapshot(p)
+    with pytest.raises(ValueError) as caught:
+        p.preset("too large")
+    message = str(caught.value)
+    assert message.startswith("name must be one of the experiments ") and message.endswith("; got 'too large'")
+    assert all(repr(name) in message for name in PRESETS)
+    assert retrains == [] and snapshot(p) == before and p.note.value == "" and p.experiment.value == ""
+
+
+def test_choosing_an_experiment_in_the_menu_runs_it(retrains):
+    p = playground(**AWAY_FROM_THE_DEFAULTS)
+    assert [value for _, value in p.experiment.options] == ["", *PRESETS]  # "choose one", then the experiments
+    retrains.clear()
+    p.experiment.value = "too small"  # as the learner chooses it
+    changes, sentence = PRESETS["too small"]
+    assert retrains == [{**Recipe.DEFAULTS, **changes}] and controls_of(p) == {**Recipe.DEFAULTS, **changes}
+    assert p.note.value == f"<i>{html.escape(sentence)}</i>"
+    healthy(p, p.status)
+    p.experiment.value = "learning rate too high"
+    assert len(retrains) == 2 and controls_of(p) == {**Recipe.DEFAULTS, "lr": 10.0}
+    p.experiment.value = ""  # "choose one": nothing to run
+    assert len(retrains) == 2 and controls_of(p) == {**Recipe.DEFAULTS, "lr": 10.0}
+
+
+def errors_of(p):
+    """(training error, validation error, kind) of the playground's current run, as the status line reports them."""
+    if p.error is not None:
+        return math.nan, math.nan, "diverged"
+    h = p.history.history
+    return 1 - h["accuracy"][-1], 1 - h["val_accuracy"][-1], p.diagnosis()[0]
+
+
+def same(a, b):
+    """Equal, bit for bit, with NaN equal to NaN (a diverged run's errors)."""
+    return len(a) == len(b) and all(x == y or (isinstance(x, float) and math.isnan(x) and math.isnan(y))
+                                    for x, y in zip(a, b))
+
+
+SWEPT = {  # id: (the control, the playground's other controls, the values, the current one among them)
+    "units": ("units", dict(epochs=50), [2, 6, 16]),
+    "dropout": ("dropout", dict(epochs=50), [0.0, 0.5]),
+    "points": ("points", dict(epochs=50, units=16), [20, 400, 1000]),
+    "lr, with a diverged run": ("lr", dict(epochs=50, activation="linear", optimizer="sgd"), [10.0, 0.03]),
+}
+
+
+@pytest.mark.parametrize("name, defaults, values", list(SWEPT.values()), ids=list(SWEPT))
+def test_a_sweep_gives_what_set_gives_for_each_value(name, defaults, values, retrains):
+    p = playground(**defaults)
+    retrains.clear()
+    before, history, model, image = controls_of(p), p.history, p.model, p.image.value
+    status = p.sweep(name, values)
+    assert retrains == [] and controls_of(p) == before  # the playground's own run stays as it was
+    assert p.history is history and p.model is model and p.image.value == image
+    assert [row[0] for row in p.sweep_results] == values and status == p.status
+    for value, *errors in p.sweep_results:
+        p.set(**{**before, name: value})
+        assert same(errors, errors_of(p)), (value, errors, errors_of(p))  # bit for bit, and the same diagnosis
+    # the status names the value with the lowest validation error, and the current value's
+    trained = [row for row in p.sweep_results if not math.isnan(row[2])]
+    best = min(trained, key=lambda row: row[2])
+    now = next(row for row in p.sweep_results if row[0] == before[name])
+    assert status == (f"sweep of {name} done: validation error lowest at {name} {best[0]} ({best[2]:.1%}); at the "
+                      f"current {before[name]}: {now[2]:.1%} ({now[3]})")
+    curve = p.sweep_curve
+    assert curve.values == values and curve.band.get_visible()
+    np.testing.assert_array_equal(curve.val_line.get_ydata(), [row[2] for row in p.sweep_results])
+    np.testing.assert_array_equal(curve.train_line.get_ydata(), [row[1] for row in p.sweep_results])
+    assert p.sweep_image.value[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_sweep_point_is_the_run_of_its_settings():
+    """sweep_point(settings): the playground's retrain, without the playground: the same errors and kind."""
+    p = playground(epochs=50, units=4, dropout=0.2)
+    assert same(sweep_point(controls_of(p)), errors_of(p))
+    assert same(sweep_point({**controls_of(p), "lr": 10.0, "optimizer": "sgd", "activation": "linear"}),
+                (math.nan, math.nan, "diverged"))
+
+
+def test_a_sweep_over_the_default_values_and_the_band(trainings):
+    p = playground(epochs=10, units=5)  # 5 is not one of SWEEPS["units"]
+    trainings.clear()
+    p.sweep("units")
+    values = sorted({*SWEEPS["units"], 5})
+    assert [row[0] for row in p.sweep_results] == values and len(trainings) == len(values)
+    assert p.sweep_curve.values == values and p.sweep_curve.band.get_visible()
+    assert p.sweep_curve.band.get_x() == pytest.approx(values.index(5) - 0.3)
+    assert p.status.startswith("sweep of units done: ") and "; at the current 5: " in p.status
+    p.sweep("units", [2, 4])  # a list without the current value: no band, and no "at the current"
+    assert [row[0] for row in p.sweep_results] == [2, 4] and not p.sweep_curve.band.get_visible()
+    assert p.status.startswith("sweep of units done: validation error lowest at units ") and "current" not in p.status
+    assert p.sweep_curve.values == [2, 4] and len(p.sweep_curve.val_line.get_xdata()) == 2
+
+
+@pytest.mark.parametrize("name, values, words", [
+    ("colour", None, "name must be a control a sweep can vary, one of units, hidden_layers, epochs, l2, dropout, "
+                     "points, lr; got 'colour'"),
+    ("seed", [1, 2], "got 'seed'"),
+    ("units", [4, 0], "units must be >= 1; got 0"),
+    ("lr", [0.01, -1.0], "lr must be > 0; got -1"),
+    ("dropout", [0.2, 1.5], "dropout must be in [0, 1); got 1.5"),
+    ("hidden_layers", [1, -1], "hidden_layers must be >= 0; got -1"),
+    ("l2", [0.0, -0.1], "l2 must be >= 0; got -0.1"),
+])
+def test_a_sweep_refuses_a_bad_control_or_value_before_training(name, values, words, retrains, trainings):
+    p = playground(epochs=10)
+    p.sweep("units", [1, 2])  # a sweep before, which must stay shown
+    retrains.clear(), trainings.clear()
+    before = snapshot(p), list(p.sweep_results), p.sweep_image.value, p.sweep_curve.values, p.status
+    for start in (p.sweep, p.start_sweep):  # start_sweep refuses at once, before it needs an event loop
+        with pytest.raises(ValueError, match=re.escape(words)):
+            start(name, values)
+        assert retrains == [] and trainings == []
+        assert (snapshot(p), list(p.sweep_results), p.sweep_image.value, p.sweep_curve.values, p.status) == before
+
+
+def test_points_cannot_be_swept_on_a_file(points_csv, trainings):
+    content, _, _ = points_csv
+    p = playground(epochs=10)
+    p.upload(content, "mine.csv")
+    trainings.clear()
+    before = snapshot(p)
+    with pytest.raises(ValueError, match=r"^points sets the size of a generated data set; a file's points are what"):
+        p.sweep("points")
+    assert trainings == [] and snapshot(p) == before and p.sweep_results == [] and p.sweep_curve is None
+    p.sweep("units", [2])  # other controls can
+    assert [row[0] for row in p.sweep_results] == [2]
+
+
+SWEEP_PROGRESS = re.compile(rf"sweep of units: (\d+) of 8 values trained \(units (\d+): error \d+\.\d% training, "
+                            rf"\d+\.\d% validation, ({KINDS})\)")
+
+
+async def turns_until(condition, what, timeout=30.0):
+    """Let the event loop run one turn at a time (asyncio.sleep(0)) until condition() holds; fail naming `what` if it
+    does not within timeout seconds. A callback scheduled with call_soon runs once per turn."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"{what}: not reached within {timeout:g} s")
+        await asyncio.sleep(0)
+
+
+def test_start_sweep_trains_one_value_at_a_time_until_pause(retrains):
+    p = playground(epochs=10)
+    values = [1, 2, 3, 4, 5, 6, 7, 8]
+    retrains.clear()
+
+    async def session():
+        assert p.start_sweep("units", values) is None  # returns at once
+        assert p.sweep_results == [] and p.status == "sweep of units: 0 of 8 values trained"
+        await asyncio.sleep(0)  # one turn of the loop: the first value
+        assert len(p.sweep_results) == 1 and SWEEP_PROGRESS.fullmatch(p.status).group(1, 2) == ("1", "1")
+        await asyncio.sleep(0)  # the next value waits frame_time, in which the kernel takes a click (Pause)
+        assert len(p.sweep_results) == 1
+        await until(lambda: len(p.sweep_results) == 2, "the second value")
+        assert SWEEP_PROGRESS.fullmatch(p.status).group(1, 2) == ("2", "2")
+        await turns_until(lambda: len(p.sweep_results) >= 3, "a third value")
+        p.pause()
+        stopped = len(p.sweep_results), p.status, p.sweep_image.value
+        await frames_due()
+        await asyncio.sleep(0)
+        return stopped
+
+    (count, status, image) = on_a_loop(session)
+    assert count == 3 and status == "sweep of units stopped after 3 of 8 values"
+    assert len(p.sweep_results) == 3 and p.status == status and p.sweep_image.value == image  # nothing after pause
+    assert retrains == []
+    p.pause()  # a second pause says nothing new
+    assert p.status == status
+    done = list(p.sweep_results)
+    p.sweep("units", values[:3])  # the same values, trained in one go: the same numbers
+    assert same([x for row in done for x in row], [x for row in p.sweep_results for x in row])
+
+
+def test_start_sweep_finishes_by_itself_as_sweep_does():
+    p = playground(epochs=10)
+
+    async def session():
+        p.start_sweep("units", [2, 6])
+        await until(lambda: p.status.startswith("sweep of units done"), "the end of the sweep")
+        return list(p.sweep_results), p.status
+
+    results, status = on_a_loop(session)
+    assert [row[0] for row in results] == [2, 6]
+    assert p.sweep("units", [2, 6]) == status and same([x for r in results for x in r],
+                                                       [x for r in p.sweep_results for x in r])
+
+
+@pytest.mark.parametrize("how", ["set", "a slider"])
+def test_a_retrain_during_a_sweep_stops_it(how):
+    p = playground(epochs=10)
+
+    values = list(range(1, 17))  # more than run in the panel's delay, however fast the machine
+
+    async def session():
+        p.start_sweep("units", values)
+        await asyncio.sleep(0)
+        assert len(p.sweep_results) == 1
+        if how == "set":
+            p.set(units=3)
+        else:  # as the browser moves it: the retrain comes after the panel's delay, on the loop
+            p.controls["units"].value = 3
+            await until(lambda: p.recipe.settings["units"] == 3, "the retrain")
+        stopped, status = len(p.sweep_results), p.status
+        await frames_due()
+        await asyncio.sleep(0)
+        return stopped, status
+
+    stopped, status = on_a_loop(session)
+    assert 1 <= stopped < len(values) and len(p.sweep_results) == stopped  # no value after the retrain
+    assert p.status == status and TRAINED.fullmatch(status) and status.startswith("epoch 10: ")
+    assert p.recipe.settings["units"] == 3 and len(p.history.epoch) == 10 and p.model.layers[0].units == 3
+    healthy(p, p.status)
+
+
+def test_show_validation_draws_the_validation_points_without_retraining(trainings):
+    p = playground(epochs=20)
+    regions = p.views["regions"][1]
+    assert p.show_validation.value is False and len(regions.val.get_offsets()) == 0
+    assert regions.ax.get_legend() is None and regions.ax.get_title() == "circles: training points"
+    np.testing.assert_array_equal(regions.train.get_offsets(), p.data["X_train"])
+    trainings.clear()
+    history, model, status, image = p.history, p.model, p.status, p.image.value
+    p.show_validation.value = True  # as the learner ticks it
+    assert trainings == [] and p.history is history and p.model is model and len(history.epoch) == 20
+    assert p.status == status and p.image.value != image
+    np.testing.assert_array_equal(regions.val.get_offsets(), p.data["X_val"])
+    assert len(regions.val.get_offsets()) == VALIDATION_POINTS
+    assert [t.get_text() for t in regions.ax.get_legend().get_texts()] == ["training", "validation"]
+    assert regions.ax.get_title() == "circles"  # the legend tells the two sets apart
+    p.show_validation.value = False
+    assert trainings == [] and p.history is history and len(regions.val.get_offsets()) == 0
+    assert regions.ax.get_legend() is None
+    assert p.image.value == image  # the same picture as before the tick
+    p.show_validation.value = True
+    p.set(units=3)  # a retrain keeps them shown: the new data's validation points
+    assert len(trainings) == 1 and p.views["regions"][1] is regions
+    np.testing.assert_array_equal(regions.val.get_offsets(), p.data["X_val"])
 
 
 # ---- playground(**defaults) ----------------------------------------------------------------------------------
