@@ -14,7 +14,7 @@ import numpy as np
 
 from nnlib.validation import as_array, describe
 
-__all__ = ["Value", "topological_order", "Tensor", "unbroadcast"]
+__all__ = ["Value", "topological_order", "SMALLEST", "Tensor", "unbroadcast"]
 
 
 # ---- notebooks/13_autograd_and_pytorch.ipynb ---------------------------------------------------------------
@@ -64,8 +64,9 @@ class Value:
         return out
 
     def log(self):
-        if self.data <= 0:
-            raise ValueError(f"log needs a positive value; got {self.data:g}")
+        if self.data < SMALLEST:
+            raise ValueError(f"log needs a value of at least {SMALLEST:.3g} (its derivative 1/a must be a float); got "
+                             f"{self.data:g}")
         out = Value(math.log(self.data), (self,), "log")
 
         def backward_step():  # d log a / da = 1 / a
@@ -97,8 +98,9 @@ class Value:
             power = math.inf
         out = Value(power, (self,), f"**{k:g}")
 
-        def backward_step():  # d(a^k)/da = k a^(k-1)
-            self.grad += k * self.data ** (k - 1) * out.grad
+        def backward_step():  # d(a^k)/da = k a^(k-1); 0 for k = 0
+            if k:
+                self.grad += k * self.data ** (k - 1) * out.grad
         out.backward_step = backward_step
         return out
 
@@ -176,7 +178,16 @@ def _exponent(k, base):
     bad = values[((values == 0) & (k < 1)) | ((values < 0) & (k != int(k)))]
     if bad.size:
         raise ValueError(f"{bad[0]:g} ** {k:g} has no real derivative")
+    if k < 1 and k != 0:  # k a^(k-1), a negative power of a: beyond the largest float for a tiny enough a
+        with np.errstate(all="ignore"):
+            slopes = abs(k) * np.abs(values) ** (k - 1)
+        if not np.isfinite(slopes).all():
+            tiny = values[~np.isfinite(slopes)][0]
+            raise ValueError(f"the derivative of {tiny:g} ** {k:g} is beyond the largest float; scale the input up")
     return float(k)
+
+
+SMALLEST = 1 / np.finfo(np.float64).max  # about 5.56e-309: the smallest a whose 1/a is a float (log's derivative)
 
 
 def _quiet(operation):
@@ -249,7 +260,8 @@ class Tensor:
         out = Tensor(self.data**k, (self,), f"**{k:g}")
 
         def backward_step():
-            self.grad += k * self.data ** (k - 1) * out.grad
+            if k:
+                self.grad += k * self.data ** (k - 1) * out.grad
         out.backward_step = backward_step
         return out
 
@@ -263,8 +275,9 @@ class Tensor:
         return out
 
     def log(self):
-        if (self.data <= 0).any():
-            raise ValueError(f"log needs positive values; got {self.data.min():g}")
+        if (self.data < SMALLEST).any():
+            raise ValueError(f"log needs values of at least {SMALLEST:.3g} (its derivative 1/a must be a float); got "
+                             f"{self.data.min():g}")
         out = Tensor(np.log(self.data), (self,), "log")
 
         def backward_step():

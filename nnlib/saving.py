@@ -492,7 +492,10 @@ def _write(name, config, arrays):
         raise _os_error(error, f"path: {name!r} cannot be written there") from None
     try:
         with os.fdopen(handle, "wb") as file:
-            np.savez(file, config=np.array(json.dumps(config, allow_nan=False)), **arrays)
+            with zipfile.ZipFile(file, "w") as archive:  # closed even when a write fails (numpy 1.24's savez is not)
+                for key, array in {"config": np.array(json.dumps(config, allow_nan=False)), **arrays}.items():
+                    with archive.open(f"{key}.npy", "w", force_zip64=True) as entry:  # what np.savez writes
+                        np.lib.format.write_array(entry, np.asanyarray(array), allow_pickle=False)
             file.flush()
             os.fsync(file.fileno())
         os.chmod(temporary, _mode(name))  # mkstemp's file is private (0600): give it the old file's mode
