@@ -39,6 +39,17 @@ def tagged(nb, tag):
     return [cell for cell in nb["cells"] if tag in cell.get("metadata", {}).get("tags", [])]
 
 
+@pytest.fixture
+def classes():
+    """nnlib.config.CLASSES, put back as it was after the test (the classes a test defines file themselves there)."""
+    from nnlib.config import CLASSES
+
+    saved = dict(CLASSES)
+    yield CLASSES
+    CLASSES.clear()
+    CLASSES.update(saved)
+
+
 # ---- notebook 13's outputs were made with PyTorch -----------------------------------------------------------
 
 NEEDS_TORCH = {"13_autograd_and_pytorch.ipynb"}

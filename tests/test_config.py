@@ -10,15 +10,6 @@ from nnlib.layers import Dense, Dropout, Layer
 from nnlib.regularizers import L1L2
 
 
-@pytest.fixture
-def classes():
-    """nnlib.config.CLASSES, put back as it was after the test (the classes a test defines file themselves there)."""
-    saved = dict(CLASSES)
-    yield CLASSES
-    CLASSES.clear()
-    CLASSES.update(saved)
-
-
 # ---- CLASSES: every Describable class, by name -----------------------------------------------------------------
 
 

@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 
 from nnlib.activations import ELU, LeakyReLU, ReLU, Sigmoid
-from nnlib.config import CLASSES
 from nnlib.data import blobs, moons
 from nnlib.layers import Dense, Dropout, Layer
 from nnlib.losses import CategoricalCrossEntropy
@@ -87,15 +86,6 @@ def saved_then_edited(tmp_path, model, edit_config=None, edit_arrays=None):
     arrays["config"] = np.array(json.dumps(config))
     np.savez(tmp_path / "edited.npz", **arrays)
     return tmp_path / "edited.npz"
-
-
-@pytest.fixture
-def classes():
-    """nnlib.config.CLASSES, put back as it was after the test (the classes a test defines file themselves there)."""
-    saved = dict(CLASSES)
-    yield CLASSES
-    CLASSES.clear()
-    CLASSES.update(saved)
 
 
 # ---- round trips ---------------------------------------------------------------------------------------------

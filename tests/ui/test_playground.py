@@ -509,14 +509,15 @@ def on_a_loop(coroutine):
     return result
 
 
-async def until(condition, what, timeout=30.0):
-    """Let the event loop run until condition() holds; fail naming `what` if it does not within timeout seconds."""
+async def until(condition, what, timeout=30.0, pause=0.01):
+    """Let the event loop run until condition() holds, looking every `pause` seconds (0: every turn of the loop, where
+    a callback scheduled with call_soon runs once per turn); fail naming `what` if it does not within timeout s."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while not condition():
         if loop.time() > deadline:
             raise AssertionError(f"{what}: not reached within {timeout:g} s")
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(pause)
 
 
 async def frames_due():
@@ -813,17 +814,6 @@ SWEEP_PROGRESS = re.compile(rf"sweep of units: (\d+) of 8 values trained \(units
                             rf"\d+\.\d% validation, ({KINDS})\)")
 
 
-async def turns_until(condition, what, timeout=30.0):
-    """Let the event loop run one turn at a time (asyncio.sleep(0)) until condition() holds; fail naming `what` if it
-    does not within timeout seconds. A callback scheduled with call_soon runs once per turn."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"{what}: not reached within {timeout:g} s")
-        await asyncio.sleep(0)
-
-
 def test_start_sweep_trains_one_value_at_a_time_until_pause(retrains):
     p = playground(epochs=10)
     values = [1, 2, 3, 4, 5, 6, 7, 8]
@@ -838,7 +828,7 @@ def test_start_sweep_trains_one_value_at_a_time_until_pause(retrains):
         assert len(p.sweep_results) == 1
         await until(lambda: len(p.sweep_results) == 2, "the second value")
         assert SWEEP_PROGRESS.fullmatch(p.status).group(1, 2) == ("2", "2")
-        await turns_until(lambda: len(p.sweep_results) >= 3, "a third value")
+        await until(lambda: len(p.sweep_results) >= 3, "a third value", pause=0)
         p.pause()
         stopped = len(p.sweep_results), p.status, p.sweep_image.value
         await frames_due()
