@@ -5,6 +5,26 @@ from pathlib import Path
 
 import pytest
 
+
+def _import_without_assertion_rewriting(*names):
+    """Import library modules that pytest would otherwise rewrite. pytest rewrites the asserts of every module of a
+    package that ships a pytest plugin (hypothesis: about 80 modules), in every worker, on every run where it cannot
+    cache the result (PYTHONDONTWRITEBYTECODE): about 3 s a worker. Our tests' own asserts are still rewritten."""
+    import importlib
+    import sys
+
+    hooks = [hook for hook in sys.meta_path if type(hook).__name__ == "AssertionRewritingHook"]
+    for hook in hooks:
+        sys.meta_path.remove(hook)
+    try:
+        for name in names:
+            importlib.import_module(name)
+    finally:
+        sys.meta_path[:0] = hooks
+
+
+_import_without_assertion_rewriting("hypothesis", "hypothesis.strategies", "hypothesis.extra.numpy")
+
 # One BLAS thread per process: pytest-xdist already runs one worker (and one notebook kernel) per core, and
 # OpenBLAS's own threads would only wait for each other (a notebook took 13x longer that way). Kernels inherit
 # this. No committed output depends on it: printed numbers are rounded.

@@ -5,7 +5,8 @@ validation points, 2 layers of 6 tanh units, adam at 0.03, 300 epochs), on at le
 Each run is the playground's own (nnlib.ui.playground.sweep_point: the retrain of those settings from their seed,
 diagnosed as the playground diagnoses it, diagnose(history, n_val=1000)); no widget is made for it. Every (settings,
 seed) run is trained once and shared by the assertions (RUNS). The extremes tried are the ends of the playground's
-controls, asserted, so that this file follows the controls when they change. Slow: 70 runs (about half a minute).
+controls, asserted, so that this file follows the controls when they change. Slow: 70 runs (about 15 s of one core),
+so it is not part of the default run (marker `lessons`): .ci/run runs it after the suite, `python -m pytest -m lessons`.
 """
 import time
 
@@ -15,7 +16,7 @@ from nnlib.recipe import VALIDATION_POINTS, Recipe
 from nnlib.ui.playground import (EPOCHS, LEARNING_RATES, PENALTY_STRENGTHS, POINTS, PRESETS, _playground_controls,
                                  sweep_point)
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.lessons
 
 SEEDS = range(5)
 AT_LEAST = 4  # of the 5 seeds

@@ -116,6 +116,7 @@ def test_ci_runs_the_perturbations_after_the_main_suite_and_the_readme_names_the
     commands = [line.strip() for line in script.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     kernels, lowest = "python tools/perturb.py haswell sandybridge -- notebooks", "python tools/perturb.py lowest"
     assert commands.index(kernels) > commands.index(setup_commands()[1]) and lowest in commands
+    assert commands.index("python -m pytest -m lessons") > commands.index(setup_commands()[1])  # not in the default run
     teachers = README.split("\n## For teachers\n", 1)[1].split("\n## ", 1)[0]
     assert "Haswell" in teachers and "Sandybridge" in teachers and "python tools/perturb.py" in teachers
     for requirement in (Requirement(r) for r in metadata.requires("grok-nn")):

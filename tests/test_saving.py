@@ -567,7 +567,8 @@ def test_a_damaged_or_foreign_description_is_refused_with_its_reason(tmp_path, e
      r"is not a valid model file: layers\[2\] is a 'Conv2D', which is not a Layer class known here \(a class of your "
      r"own must be defined before loading\)$"),
     (lambda c: c["layers"][1]["config"].pop("rate"),
-     r"is not a valid model file: layers\[1\]: Dropout.__init__\(\) missing 1 required positional argument: 'rate'$"),
+     # Python's own message; Dropout.__init__ may carry another name (mutmut's trampolines rename the method)
+     r"is not a valid model file: layers\[1\]: Dropout\.\S*__init__\S*\(\) missing 1 required positional argument: 'rate'$"),
     (lambda c: c["layers"][1]["config"].update(rate=1.5), r"is not a valid model file: layers\[1\]: rate must be in \[0, 1\); got 1.5$"),
     (lambda c: c["generators"][0].update(bit_generator="Lion"),
      r"is not a valid model file: generators\[0\]\.bit_generator must be 'PCG64'; got 'Lion'$"),
@@ -582,7 +583,7 @@ def test_a_damaged_or_foreign_description_is_refused_with_its_reason(tmp_path, e
     (lambda c: c["layers"][2]["config"]["kernel_regularizer"]["config"].update(l2=-1),
      r"is not a valid model file: layers\[2\]\.kernel_regularizer: l2 must be >= 0; got -1$"),
     (lambda c: c["layers"][2]["config"]["kernel_regularizer"]["config"].update(l3=0.1),
-     r"is not a valid model file: layers\[2\]\.kernel_regularizer: L2.__init__\(\) got an unexpected keyword "
+     r"is not a valid model file: layers\[2\]\.kernel_regularizer: L2\.\S*__init__\S*\(\) got an unexpected keyword "
      r"argument 'l3'$"),
     (lambda c: c["layers"][0].update(extra=1),
      r"is not a valid model file: layers\[0\] must be described by \{'class': name, 'config': \{\.\.\.\}\}; got "),

@@ -38,7 +38,6 @@ import io
 import json
 import re
 import sys
-import textwrap
 import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
