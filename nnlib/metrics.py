@@ -63,7 +63,7 @@ class Accuracy(Metric):
             labels = y_true.argmax(axis=1) if y_true.shape[1] > 1 else y_true[:, 0]
         else:
             predicted, labels = y_pred[:, 0] > 0.5, y_true[:, 0]
-        return float(np.mean(predicted == labels))
+        return np.count_nonzero(predicted == labels) / len(labels)  # as np.mean, bit for bit, and quicker
 
 
 class MeanSquaredError(Metric):

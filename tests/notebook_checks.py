@@ -47,7 +47,8 @@ def _values_of(control):
 
 _moved = []
 for _name, _panel in list(globals().items()):
-    if _name.startswith("_") or type(_panel).__name__ != "Panel" or not hasattr(_panel, "controls"):  # _, _12: IPython's output cache
+    _kinds = [c.__name__ for c in type(_panel).__mro__]  # a Panel or a subclass of it, not the playground
+    if _name.startswith("_") or "Panel" not in _kinds or "Playground" in _kinds or not hasattr(_panel, "controls"):  # _, _12: IPython's output cache
         continue
     for _control_name, _control in _panel.controls.items():
         _start = _control.value

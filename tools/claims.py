@@ -46,6 +46,7 @@ def sentences(markdown: str) -> list[str]:
 def measured_numbers(sentence: str) -> list[str]:
     """The numbers of a sentence outside math and code spans, leaving out list markers and notebook numbers."""
     plain = CODE.sub(" ", MATH.sub(" ", sentence))
+    plain = re.sub(r"^#+\s*\d+\s*·", " ", plain)  # a notebook's title, "# 08 · Training ...": its number
     found = []
     for match in NUMBER.finditer(plain):
         number, unit = match.group(1), match.group(2) or ""
@@ -88,6 +89,8 @@ def review(path: Path, show_all: bool) -> list[str]:
     lines = []
     for index, cell in enumerate(cells):
         if cell["cell_type"] != "markdown" or "solution" in cell.get("metadata", {}).get("tags", []):
+            continue
+        if source(cell).lstrip().startswith("**Exercise"):  # a question's givens, not a claim: its check tests it
             continue
         near = neighbours(cells, index)
         outputs = " ".join(output_text(c) for c in near)

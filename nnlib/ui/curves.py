@@ -23,23 +23,22 @@ class HistoryCurves:
     <= 0 are drawn at the smallest positive value. update(history) redraws from a History (history.history =
     {name: [one value per epoch]}, history.epoch = [1, 2, ...]) or a dict {name: [...]} (epochs 1, 2, ...).
     The best epoch is the argmin of the validation values, or the argmax when the metric's name contains "acc";
-    a dotted vertical line marks it and the legend names it. Without "val_" + metric the validation curve and the
-    marker are hidden. Non-finite values (a diverged run) leave gaps and are ignored by the axis limits and the
-    best epoch; an empty history (0 epochs) draws empty axes. Returns self.
+    a dotted vertical line marks it, its number written at the line's foot (best_text), and the legend names the
+    line "best epoch" (a text that never changes, so a blitted figure keeps the legend in its background). Without
+    "val_" + metric the validation curve and the marker are hidden. Non-finite values (a diverged run) leave gaps
+    and are ignored by the axis limits and the best epoch; an empty history (0 epochs) draws empty axes. Returns
+    self.
     Introduced in notebooks/appendix/front_end.ipynb.
     """
 
     def __init__(self, ax, metric="loss", title=None, *, log=False):
-        if not isinstance(metric, str) or not metric:
-            raise TypeError(f"metric must be a key of history.history such as 'loss'; got {describe(metric)}")
-        if title is not None and not isinstance(title, str):
-            raise TypeError(f"title must be a str or None; got {describe(title)}")
-        if not isinstance(log, (bool, np.bool_)):
-            raise TypeError(f"log must be True or False; got {describe(log)}")
+        self._check(metric, title, log)
         self.ax, self.metric, self.log, self.maximise = checked_axes(ax), metric, bool(log), "acc" in metric
         (self.train_line,) = ax.plot([], [], color="0.15", lw=1.5, label="training")
         (self.val_line,) = ax.plot([], [], color="tab:red", lw=1.5, ls="--", label="validation")
-        self.best_line = ax.axvline(1.0, color="tab:red", lw=1.0, ls=":", visible=False)
+        self.best_line = ax.axvline(1.0, color="tab:red", lw=1.0, ls=":", visible=False, label="best epoch")
+        self.best_text = ax.text(1.0, 0.02, "", transform=ax.get_xaxis_transform(), color="tab:red", fontsize=7,
+                                 ha="left", va="bottom", visible=False)  # x in epochs, y in axes units: at the foot
         self._style(metric if title is None else title)
         self._legend_shows, self.best_epoch = None, None
         self.update({})
@@ -57,8 +56,10 @@ class HistoryCurves:
             masked = np.where(finite, val, -np.inf if self.maximise else np.inf)
             self.best_epoch = int(epochs[np.argmax(masked) if self.maximise else np.argmin(masked)])
             self.best_line.set_xdata([self.best_epoch, self.best_epoch])
-            self.best_line.set_label(f"best: epoch {self.best_epoch}")
+            self.best_text.set_x(self.best_epoch)
+            self.best_text.set_text(f" {self.best_epoch}")
         self.best_line.set_visible(self.best_epoch is not None)
+        self.best_text.set_visible(self.best_epoch is not None)
         self._limits(epochs, np.concatenate([shown_train, shown_val]))
         self._update_legend(len(epochs) > 0)
         return self
@@ -108,14 +109,22 @@ class HistoryCurves:
             margin = max(0.06 * (high - low), 0.1 * max(abs(high), 1e-3) if high == low else 0.0)
             self.ax.set_ylim(low - margin, high + margin)
 
+    @staticmethod
+    def _check(metric, title, log):
+        """The door of HistoryCurves(ax, metric, title, log=...): a TypeError naming the argument."""
+        if not isinstance(metric, str) or not metric:
+            raise TypeError(f"metric must be a key of history.history such as 'loss'; got {describe(metric)}")
+        if title is not None and not isinstance(title, str):
+            raise TypeError(f"title must be a str or None; got {describe(title)}")
+        if not isinstance(log, (bool, np.bool_)):
+            raise TypeError(f"log must be True or False; got {describe(log)}")
+
     def _update_legend(self, any_epochs):
-        """Rebuild the legend when a line appears or goes; otherwise only its best-epoch text changes."""
+        """Rebuild the legend when a line appears or goes, and only then (its texts never change)."""
         shows = [line for line in (self.train_line, self.val_line, self.best_line) if any_epochs and line.get_visible()]
         if shows != self._legend_shows:
             set_legend(self.ax, shows, loc="best", fontsize=7, handlelength=1.8, framealpha=0.8)
             self._legend_shows = shows
-        elif self.best_line in shows:
-            self.ax.get_legend().get_texts()[shows.index(self.best_line)].set_text(self.best_line.get_label())
 
 
 def _logs(history):

@@ -6,6 +6,8 @@ plane (NetworkHeatmaps, the appendix notebook).
 Introduced in notebooks/04_forward_pass.ipynb.
 """
 
+import math
+
 import numpy as np
 
 from nnlib.diagnosis import grid_points, unit_values
@@ -83,18 +85,19 @@ class NetworkHeatmaps:
     """A network drawn as in the TensorFlow Playground: a column of nodes per layer, each node a small image of what
     that unit computes over the input plane, and one line per weight between drawn nodes.
 
-    ax: a matplotlib Axes (everything is drawn in it, one image per node); layer_sizes: [n_0, n_1, ..., n_L], the
+    ax: a matplotlib Axes (all is drawn in it; the nodes in one image); layer_sizes: [n_0, n_1, ..., n_L], the
     input features, the hidden layers, the output; max_units: a layer with more units shows its first
     max_units - 1 and a "+N" node for the other N (with no lines); resolution: r, the grid points per side of each
     image; labels: the n_0 input features' names (default x1, x2, ...); max_width: the widest line, in points.
     update(unit_values, weights): unit_values[l] (r * r, n_l) is layer l's output at the points of an r x r grid of
     the plane, rows in np.meshgrid(xs, ys) order (x fastest, y from the bottom), layer 0 the input features;
-    weights[l] is W (n_l, n_(l+1)) of the layer from l to l + 1. Each image is scaled by its own max |value|, so
+    weights[l] is W (n_l, n_(l+1)) of the layer from l to l + 1. tiles[l][k] (r, r) is what node k of layer l
+    shows, row 0 at the bottom: its values scaled by their own max |value| (NaN where not finite), so
     v / max|v| runs from -1 (blue, CLASS_COLORS[0]) through 0 (white) to 1 (orange, CLASS_COLORS[1]); pass an
     output unit's pre-activation z (or p - 0.5), whose sign is the class that DecisionRegions shows. A line's
     width is 0.2 + max_width |w| / max|w| (max over the drawn lines), orange when w > 0 and blue when w < 0, so a
-    positive weight passes a unit's colours on unchanged. NaN or inf values draw grey, weights draw thin.
-    Returns self. Introduced in notebooks/appendix/front_end.ipynb.
+    positive weight passes a unit's colours on unchanged. NaN or inf values draw grey, weights draw thin. Returns
+    self. Introduced in notebooks/appendix/front_end.ipynb.
     """
 
     def __init__(self, ax, layer_sizes, max_units=8, resolution=24, *, labels=None, max_width=2.5):
@@ -111,16 +114,16 @@ class NetworkHeatmaps:
         self._make_artists()
 
     def update(self, unit_values, weights):
-        """Recolour every node's image and re-weigh every line (see the class)."""
+        """Recolour every node's tile and re-weigh every line (see the class)."""
         unit_values, weights = self._checked(unit_values, weights)
-        r = self.resolution
-        for images, values in zip(self.images, unit_values):
-            values = values[:, :len(images)]
+        self.tiles = []
+        for values, shown in zip(unit_values, self.shown):
+            values = values[:, :shown]
             finite = np.isfinite(values)
             scale = np.abs(np.where(finite, values, 0.0)).max(axis=0)
             tiles = np.where(finite, values, np.nan) / np.where(scale > 0, scale, 1.0)  # NaN: the colormap's grey
-            for image, tile in zip(images, tiles.T.reshape(len(images), r, r)):
-                image.set_data(tile)
+            self.tiles.append(tiles.T.reshape(shown, self.resolution, self.resolution))
+        self._paint()
         w = np.concatenate([W[:a, :b].ravel() for W, a, b in zip(weights, self.shown, self.shown[1:])])
         w = np.where(np.isfinite(w), w, 0.0)
         self.edges.set_linewidths(0.2 + self.max_width * np.abs(w) / max(np.abs(w).max(initial=0.0), 1e-12))
@@ -128,20 +131,28 @@ class NetworkHeatmaps:
         return self
 
     def _make_artists(self):
-        """One image per drawn node, one frame collection, one LineCollection of edges, the "+N" and the labels."""
+        """One image of all the nodes, one frame collection, one LineCollection of edges, the "+N" and the labels."""
         from matplotlib.collections import LineCollection, PolyCollection
         from matplotlib.colors import LinearSegmentedColormap
 
         cmap = LinearSegmentedColormap.from_list("nnlib_sign", [CLASS_COLORS[0], (1.0, 1.0, 1.0), CLASS_COLORS[1]])
-        cmap = cmap.with_extremes(bad="0.7")  # NaN and inf: grey
+        self._cmap = cmap.with_extremes(bad="0.7")  # NaN and inf: grey
         self._positive, self._negative = np.append(CLASS_COLORS[1], 0.7), np.append(CLASS_COLORS[0], 0.7)
         h, gap, r, ax = 0.4, 1.7, self.resolution, self.ax  # a node is 2h wide; columns are gap apart
         slots = [s + (n > s) for n, s in zip(self.layer_sizes, self.shown)]  # the "+N" node takes a slot
         centres = [np.column_stack([np.full(k, l * gap), (k - 1) / 2 - np.arange(k)]) for l, k in enumerate(slots)]
-        self.images = [[ax.imshow(np.zeros((r, r)), cmap=cmap, vmin=-1.0, vmax=1.0, extent=(x - h, x + h, y - h, y + h),
-                                  origin="lower", interpolation="bilinear", zorder=2) for x, y in c[:s]]
-                       for c, s in zip(centres, self.shown)]
-        drawn = np.vstack([c[:s] for c, s in zip(centres, self.shown)])
+        drawn, top = np.vstack([c[:s] for c, s in zip(centres, self.shown)]), (max(slots) - 1) / 2 + h
+        # One image, a mosaic, draws in the time of one node's: transparent but for the tiles, each value a zoom x zoom
+        # block of pixels, zoom chosen so that every square's edges fall on pixel edges (gap and 0.5 are whole pixels)
+        self._zoom, right = 8 // math.gcd(r, 8), (len(slots) - 1) * gap + h
+        step, side = 2 * h / (r * self._zoom), r * self._zoom  # data units per pixel; pixels per tile side
+        self._mosaic = np.zeros((round(2 * top / step), round((right + h) / step), 4), np.uint8)
+        self._squares = [(slice(round((y - h + top) / step), round((y - h + top) / step) + side),
+                          slice(round(x / step), round(x / step) + side)) for x, y in drawn]
+        self.image = ax.imshow(self._mosaic, extent=(-h, right, -top, top), origin="lower", interpolation="bilinear",
+                               zorder=2)
+        self.tiles = [np.zeros((s, r, r)) for s in self.shown]
+        self._paint()
         square = np.array([[-h, -h], [h, -h], [h, h], [-h, h]])
         self.frames = ax.add_collection(PolyCollection(drawn[:, None, :] + square, facecolors="none",
                                                        edgecolors="0.45", linewidths=0.6, zorder=3))
@@ -154,7 +165,6 @@ class NetworkHeatmaps:
                 ax.text(*c[s], f"+{n - s}", ha="center", va="center", fontsize=8, color="0.3")
         for (x, y), name in zip(centres[0], self.labels[:self.shown[0]]):
             ax.text(x - h - 0.15, y, name, ha="right", va="center", fontsize=7)
-        top = (max(slots) - 1) / 2 + h
         names = ["input"] + [f"hidden {l}" for l in range(1, len(slots) - 1)] + ["output"]
         for l, name in enumerate(names):
             ax.text(l * gap, top + 0.2, name, ha="center", va="bottom", fontsize=7)
@@ -162,6 +172,13 @@ class NetworkHeatmaps:
         ax.set(xlim=(-h - 0.3 - 0.2 * longest, (len(slots) - 1) * gap + h + 0.2), ylim=(-top - 0.2, top + 0.9))
         ax.set_aspect("equal")
         ax.axis("off")
+
+    def _paint(self):
+        """The tiles coloured (v from -1 to 1; NaN grey) into the mosaic at their squares, and the image told so."""
+        colours = self._cmap(np.ma.masked_invalid((np.concatenate(self.tiles) + 1) / 2), bytes=True)  # (nodes, r, r, 4)
+        for (rows, columns), colour in zip(self._squares, colours):
+            self._mosaic[rows, columns] = colour.repeat(self._zoom, axis=0).repeat(self._zoom, axis=1)
+        self.image.set_data(self._mosaic)
 
     def _checked(self, unit_values, weights):
         """unit_values and weights as float arrays of the right shapes (NaN and inf kept), or an error naming them."""

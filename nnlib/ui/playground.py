@@ -383,19 +383,22 @@ class Playground(Panel):
                                                  if self.show_code.value else ""), names="value")
 
     def changing_artists(self):
-        """What a frame changes, in drawing order: the regions' image, points and legend; the network's node images,
-        lines and frames; the curves, the best epoch's line and the legend."""
+        """What a frame changes, in drawing order: the regions' image, points and legend; the network's image of the nodes,
+        lines and frames; the curves and the best epoch's line and number. (The curves' legend changes only when a
+        line appears or goes: it is part of the background, see background_key.)"""
         regions, network, curves = (self.views[name][1] for name in ("regions", "network", "curves"))
         return [artist for artist in (
-            regions.image, regions.train, regions.val, regions.ax.get_legend(), *[i for layer in network.images for i in layer],
-            network.edges, network.frames, curves.train_line, curves.val_line, curves.best_line, curves.ax.get_legend())
+            regions.image, *regions.train, *regions.val, regions.ax.get_legend(), network.image,
+            network.edges, network.frames, curves.train_line, curves.val_line, curves.best_line, curves.best_text)
             if artist is not None]
 
     def background_key(self):
-        """What the background shows: the views (made again when their shape changes), the title, the curves' limits."""
-        title = self.axes["regions"].title
+        """What the background shows: the views (made again when their shape changes), the title, the curves' limits
+        and the lines their legend lists."""
+        title, legend = self.axes["regions"].title, self.axes["curves"].get_legend()
         return (tuple(id(view) for _, view in self.views.values()), title.get_text(), title.get_color(),
-                self.axes["curves"].get_xlim(), self.axes["curves"].get_ylim())
+                self.axes["curves"].get_xlim(), self.axes["curves"].get_ylim(),
+                tuple(text.get_text() for text in legend.get_texts()) if legend is not None else ())
 
 
 SHAPES = {"moons": ((-1, -0.5), (2, 1)), "xor": ((-1, -1), (1, 1)), "circles": ((-1, -1), (1, 1)),

@@ -94,10 +94,11 @@ class DecisionRegions:
     (n,) or one-hot (n, K), any number of them. A pixel's colour is the colour c_k of its most likely class k mixed
     with white, rgb = 1 - depth * confidence * (1 - c_k), confidence = (p_k - 1/K) / (1 - 1/K) clipped to [0, 1]:
     pale where the model is unsure (for K = 2, confidence = |2p - 1|), deep where it is sure. Training points are
-    discs filled with CLASS_COLORS[k], validation points white discs ringed with it; a legend tells the two apart
-    when both are drawn (one set alone has none: a frame draws faster without it). NaN or infinite probabilities
-    (a diverged model) grey the whole plane, with finite set to False, and update returns normally. Returns self.
-    Introduced in notebooks/appendix/front_end.ipynb.
+    discs filled with CLASS_COLORS[k], validation points white discs ringed with it (train and val: lists of K
+    Line2D, one per class); a legend tells the two apart when both are drawn (one set alone has none: a frame draws
+    faster without it). NaN or infinite probabilities
+    (a diverged model) grey the whole plane, with finite set to False, and update returns normally. The image holds
+    rgb as bytes (r, r, 4), opaque RGBA. Returns self. Introduced in notebooks/appendix/front_end.ipynb.
     """
 
     depth = 0.45  # the colour of a sure region, as a fraction of the class colour; points are drawn at full colour
@@ -127,19 +128,23 @@ class DecisionRegions:
             rgb = 1 - self.depth * confidence[:, None] * (1 - CLASS_COLORS[P.argmax(axis=1)])
         else:
             rgb = np.full((len(P), 3), 0.8)
-        self.image.set_data(rgb.reshape(self.resolution, self.resolution, 3))
+        rgba = np.rint(255 * np.column_stack([rgb, np.ones(len(rgb))])).astype(np.uint8)  # bytes: drawn 2x faster
+        self.image.set_data(rgba.reshape(self.resolution, self.resolution, 4))
         self._show_points(train, val)
         return self
 
     def _make_artists(self):
-        """The grid, the image, one scatter per point set and the legend's markers: made once, changed by update."""
+        """The image, the points (a line of markers per class: stamped, far quicker than a scatter), the legend's markers."""
         from matplotlib.lines import Line2D
 
         r, (x0, x1), (y0, y1) = self.resolution, self.xlim, self.ylim  # row i of the image: y = ys[i]; origin="lower"
-        self.image = self.ax.imshow(np.ones((r, r, 3)), extent=(x0, x1, y0, y1), origin="lower",
+        self.image = self.ax.imshow(np.full((r, r, 4), 255, dtype=np.uint8), extent=(x0, x1, y0, y1), origin="lower",
                                     interpolation="bilinear", aspect="auto", zorder=0)
-        self.train = self.ax.scatter(np.empty(0), np.empty(0), s=22, edgecolors="0.1", linewidths=0.6, zorder=3)
-        self.val = self.ax.scatter(np.empty(0), np.empty(0), s=24, facecolors="white", linewidths=1.6, zorder=3)
+        colours = CLASS_COLORS[:self.n_classes]
+        self.train = [Line2D([], [], ls="", marker="o", ms=4.7, mfc=c, mec="0.1", mew=0.6, zorder=3) for c in colours]
+        self.val = [Line2D([], [], ls="", marker="o", ms=4.9, mfc="white", mec=c, mew=1.6, zorder=3) for c in colours]
+        for line in self.train + self.val:
+            self.ax.add_line(line)
         self._markers = [Line2D([], [], ls="", marker="o", ms=5, mfc="0.55", mec="0.1", mew=0.6, label="training"),
                          Line2D([], [], ls="", marker="o", ms=5, mfc="white", mec="0.35", mew=1.6, label="validation")]
         self._legend_shows = None
@@ -159,13 +164,12 @@ class DecisionRegions:
         return P
 
     def _show_points(self, train, val):
-        """Move the scatters to the checked (X, labels) pairs; the legend (when both sets are drawn) changes only when
-        a set appears or goes."""
+        """Move each class's points to the checked (X, labels) pairs; the legend (when both sets are drawn) changes only
+        when a set appears or goes."""
         (X_train, y_train), (X_val, y_val) = train, val
-        self.train.set_offsets(X_train)
-        self.train.set_facecolors(CLASS_COLORS[y_train])
-        self.val.set_offsets(X_val)
-        self.val.set_edgecolors(CLASS_COLORS[y_val])
+        for k, (train_k, val_k) in enumerate(zip(self.train, self.val)):
+            train_k.set_data(X_train[y_train == k, 0], X_train[y_train == k, 1])
+            val_k.set_data(X_val[y_val == k, 0], X_val[y_val == k, 1])
         shows = [marker for marker, X in zip(self._markers, (X_train, X_val)) if len(X)]
         shows = shows if len(shows) == 2 else []
         if shows != self._legend_shows:

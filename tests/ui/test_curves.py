@@ -24,7 +24,8 @@ def test_history_curves_follow_the_history():
     np.testing.assert_array_equal(curves.train_line.get_ydata(), loss)
     np.testing.assert_array_equal(curves.val_line.get_ydata(), val)
     assert curves.best_epoch == 5 and list(curves.best_line.get_xdata()) == [5, 5]
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["training", "validation", "best: epoch 5"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["training", "validation", "best epoch"]
+    assert curves.best_text.get_visible() and curves.best_text.get_text() == " 5" and curves.best_text.get_position()[0] == 5
     low, high = ax.get_ylim()
     assert low < 0.27 and high > 1.1 and high - low < 1.1  # the data, with a small margin
     assert ax.get_xlim()[0] <= 1 and ax.get_xlim()[1] >= 8
@@ -39,6 +40,7 @@ def test_history_curves_without_validation_and_empty():
     assert ax.get_legend() is None and len(curves.train_line.get_xdata()) == 0  # made from an empty history
     curves.update(history_of(loss=[0.9, 0.5, 0.2]))
     assert not curves.val_line.get_visible() and not curves.best_line.get_visible() and curves.best_epoch is None
+    assert not curves.best_text.get_visible()
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["training"]
     curves.update(History())
     assert len(curves.train_line.get_xdata()) == 0 and ax.get_legend() is None
@@ -123,9 +125,10 @@ def test_history_curves_updates_add_no_artists():
     counts, legend = artist_counts(ax), ax.get_legend()
     for n in (12, 30, 31):
         curves.update(history_of(loss=list(rng.random(n)), val_loss=list(rng.random(n))))
-    assert artist_counts(ax) == counts == (0, 3, 0, 0, 0, 3)
-    assert ax.get_legend() is legend  # the same legend, its best-epoch text changed in place
-    assert legend.get_texts()[2].get_text() == f"best: epoch {curves.best_epoch}"
+    assert artist_counts(ax) == counts == (0, 3, 0, 1, 0, 3)  # 1 text: the best epoch's number
+    assert ax.get_legend() is legend  # the same legend, its texts unchanged: the best epoch's number is at the line
+    assert [t.get_text() for t in legend.get_texts()] == ["training", "validation", "best epoch"]
+    assert curves.best_text.get_text() == f" {curves.best_epoch}" and curves.best_text.get_position()[0] == curves.best_epoch
 
 
 def test_plot_history():

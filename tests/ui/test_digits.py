@@ -38,3 +38,26 @@ def test_digits_explorer_retrains_on_each_move():
     np.testing.assert_array_equal(curve_ax.lines[1].get_ydata(), h["val_accuracy"])
     assert panel.set(hidden=8, epochs=5) != status  # retrained, with other numbers
     assert panel.set(hidden=4, epochs=5) == status  # the same settings, the same run
+
+
+def test_digits_explorer_blits_what_the_whole_figure_shows():
+    """A move draws only the weights' image and the two curves on the kept background; the picture is the whole
+    figure's, for another number of epochs (a new epoch axis: a new background) as for the same one."""
+    X_train, y_train, X_val, y_val = digits_split()
+    panel = digits_explorer((X_train[:100], y_train[:100], X_val[:50], y_val[:50]))
+    weights_ax, curve_ax = panel.figure.axes
+    assert panel.changing_artists() == [weights_ax.images[0], *curve_ax.lines]
+    for settings in ({"hidden": 8}, {"epochs": 5}, {"l2": 0.01}):
+        panel.set(**settings)
+        blitted = pixels(panel.image.value)
+        panel.show(panel.status, whole=True)
+        np.testing.assert_array_equal(blitted, pixels(panel.image.value))
+
+
+def pixels(png):
+    """A PNG's pixels as an RGB array."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    return np.asarray(Image.open(BytesIO(png)).convert("RGB"))

@@ -17,7 +17,7 @@ from nnlib.model import Sequential  # noqa: E402
 from nnlib.recipe import features as input_features  # noqa: E402
 from nnlib.ui.network import NetworkDiagram, NetworkHeatmaps, plot_network  # noqa: E402
 from nnlib.ui.regions import CLASS_COLORS  # noqa: E402
-from ui_helpers import artist_counts, network_inputs, new_axes, render  # noqa: E402
+from ui_helpers import artist_counts, network_inputs, new_axes, pixel, render  # noqa: E402
 
 
 def playground_model():
@@ -57,7 +57,7 @@ def test_network_diagram_draws_one_arrow_per_weight_and_updates_in_place():
 def test_network_draws_every_node_when_layers_are_small():
     ax = new_axes((5, 3))
     network = NetworkHeatmaps(ax, [2, 3, 1], resolution=8, labels=["x1", "x2"])
-    assert len(ax.images) == 6 and [len(images) for images in network.images] == [2, 3, 1]
+    assert len(ax.images) == 1 and [len(tiles) for tiles in network.tiles] == [2, 3, 1]  # one image: every node
     assert len(network.edges.get_segments()) == 2 * 3 + 3 * 1
     texts = [t.get_text() for t in ax.texts]
     assert not any(t.startswith("+") for t in texts)
@@ -68,12 +68,12 @@ def test_network_shows_large_layers_compactly():
     ax = new_axes((6, 4))
     network = NetworkHeatmaps(ax, [6, 12, 8, 10], max_units=8, resolution=8)
     assert network.shown == [6, 7, 8, 7]
-    assert len(ax.images) == 6 + 7 + 8 + 7
+    assert len(ax.images) == 1 and [len(tiles) for tiles in network.tiles] == [6, 7, 8, 7]
     assert len(network.edges.get_segments()) == 6 * 7 + 7 * 8 + 8 * 7
     assert sorted(t.get_text() for t in ax.texts if t.get_text().startswith("+")) == ["+3", "+5"]
     values, weights = network_inputs([6, 12, 8, 10], 8, np.random.default_rng(2))
     assert network.update(values, weights) is network
-    np.testing.assert_allclose(network.images[1][6].get_array(),  # the last drawn unit of the 12
+    np.testing.assert_allclose(network.tiles[1][6],  # the last drawn unit of the 12
                                (values[1][:, 6] / np.abs(values[1][:, 6]).max()).reshape(8, 8))
 
 
@@ -89,11 +89,15 @@ def test_network_images_and_lines_follow_values_and_weights():
     W1, W2 = np.zeros((2, 3)), np.array([[0.5, -1.0], [0.0, 0.25], [0.0, 0.0]])
     W1[1, 2] = -2.0  # the largest |w|: from input node 1 to hidden node 2
     network.update([features, hidden, output], [W1, W2])
-    x_tile = network.images[0][0].get_array()
+    x_tile = network.tiles[0][0]
     np.testing.assert_allclose(x_tile, gx / np.abs(gx).max())  # scaled to max |value| 1; columns are x
-    np.testing.assert_allclose(network.images[0][1].get_array()[:, 0], ys / 2)  # rows are y, from the bottom
-    assert np.ma.getmaskarray(network.images[1][1].get_array()).all()  # NaN: drawn in the 'bad' grey
-    np.testing.assert_allclose(network.images[2][0].get_array(), -1.0)
+    np.testing.assert_allclose(network.tiles[0][1][:, 0], ys / 2)  # rows are y, from the bottom
+    assert np.isnan(network.tiles[1][1]).all()  # NaN: drawn in the 'bad' grey
+    np.testing.assert_allclose(network.tiles[2][0], -1.0)
+    image = render(ax.figure)  # the one image shows each tile at its node: output node 0 (x 3.4, y 0.5) all -1
+    np.testing.assert_allclose(pixel(ax, image, 3.4, 0.5), CLASS_COLORS[0], atol=0.02)
+    np.testing.assert_allclose(pixel(ax, image, 1.7, 0.0), 0.7, atol=0.02)  # hidden node 1 (x 1.7, y 0): NaN, grey
+    assert (network.image.get_array()[..., 3] == 0).any()  # transparent between the nodes
     widths = np.asarray(network.edges.get_linewidths())
     assert widths.shape == (2 * 3 + 3 * 2,)
     np.testing.assert_allclose(widths, 0.2 + 4.0 * np.abs(np.concatenate([W1.ravel(), W2.ravel()])) / 2.0)
@@ -123,7 +127,7 @@ def test_network_refuses_bad_arguments():
     with pytest.raises(TypeError, match="unit_values must be a list of 3 arrays"):
         network.update(values[:2], weights)
     network.update([values[0], values[1], values[2][:, 0]], weights)  # a one-unit layer may be (m,)
-    np.testing.assert_allclose(network.images[2][0].get_array(),
+    np.testing.assert_allclose(network.tiles[2][0],
                                (values[2][:, 0] / np.abs(values[2][:, 0]).max()).reshape(4, 4))
 
 
@@ -139,7 +143,7 @@ def test_network_updates_add_no_artists():
     for i in range(1, 8):
         network.update(*inputs[i % 5])
     render(figure)
-    assert artist_counts(ax) == counts == (48, 0, 2, 8 + 6, 0, 0)  # 8 input names, 6 headers
+    assert artist_counts(ax) == counts == (1, 0, 2, 8 + 6, 0, 0)  # one image of the nodes; 8 input names, 6 headers
 
 
 def test_plot_network_draws_the_model_over_the_plane():
@@ -148,18 +152,18 @@ def test_plot_network_draws_the_model_over_the_plane():
     features = ("x1", "x2", "x1*x2")
     network = plot_network(model, (-2.0, 2.0), (-1.0, 1.0), features=features, ax=ax, resolution=10)
     assert isinstance(network, NetworkHeatmaps) and network.ax is ax
-    assert network.layer_sizes == [3, 5, 4, 1] and [len(images) for images in network.images] == [3, 5, 4, 1]
-    assert len(ax.images) == 3 + 5 + 4 + 1  # one image per drawn node; Dropout layers are not drawn
+    assert network.layer_sizes == [3, 5, 4, 1] and [len(tiles) for tiles in network.tiles] == [3, 5, 4, 1]
+    assert len(ax.images) == 1  # one image of every drawn node; Dropout layers are not drawn
     assert len(network.edges.get_segments()) == 3 * 5 + 5 * 4 + 4 * 1
     assert {"x1", "x2", "x1*x2", "input", "hidden 1", "hidden 2", "output"} <= {t.get_text() for t in ax.texts}
     grid = grid_points((-2.0, 2.0), (-1.0, 1.0), 10)
     values, weights = unit_values(model, input_features(grid, features))
-    for images, layer_values in zip(network.images, values):
-        for k, image in enumerate(images):
+    for tiles, layer_values in zip(network.tiles, values):
+        for k, tile in enumerate(tiles):
             v = layer_values[:, k]
-            np.testing.assert_allclose(image.get_array(), (v / np.abs(v).max()).reshape(10, 10), rtol=1e-12)
+            np.testing.assert_allclose(tile, (v / np.abs(v).max()).reshape(10, 10), rtol=1e-12)
     product = grid[:, 0] * grid[:, 1]  # the feature x1*x2; its max |value| is at the corner pixels: 1.8 * 0.9
-    np.testing.assert_allclose(network.images[0][2].get_array(), (product / 1.62).reshape(10, 10))
+    np.testing.assert_allclose(network.tiles[0][2], (product / 1.62).reshape(10, 10))
     w = np.abs(np.concatenate([W.ravel() for W in weights]))
     np.testing.assert_allclose(network.edges.get_linewidths(), 0.2 + 2.5 * w / w.max())
     render(ax.figure)
@@ -169,9 +173,9 @@ def test_plot_network_makes_a_figure_and_shows_large_layers_compactly():
     model = Sequential([Dense(12, "relu", input_dim=2, rng=0), Dense(1, "sigmoid", rng=1)])
     network = plot_network(model, (-1.0, 1.0), (-1.0, 1.0))
     assert isinstance(network, NetworkHeatmaps) and isinstance(network.ax.figure, Figure)
-    assert network.shown == [2, 7, 1] and len(network.ax.images) == 2 + 7 + 1  # max_units 8: 7 drawn, "+5"
+    assert network.shown == [2, 7, 1] and [len(t) for t in network.tiles] == [2, 7, 1]  # max_units 8: 7 drawn, "+5"
     assert [t.get_text() for t in network.ax.texts if t.get_text().startswith("+")] == ["+5"]
-    assert network.images[0][0].get_array().shape == (24, 24)  # the default resolution
+    assert network.tiles[0][0].shape == (24, 24)  # the default resolution
     with pytest.raises(ValueError, match=re.escape("inputs must have 2 columns (the model's input features); got "
                                                    "shape (576, 3)")):
         plot_network(model, (-1.0, 1.0), (-1.0, 1.0), features=("x1", "x2", "x1^2"))

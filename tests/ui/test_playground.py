@@ -887,29 +887,40 @@ def test_a_retrain_during_a_sweep_stops_it(how):
     healthy(p, p.status)
 
 
+def drawn(lines):
+    """The points that DecisionRegions' lines (one per class) draw, class by class: (n, 2)."""
+    return np.vstack([line.get_xydata().reshape(-1, 2) for line in lines])
+
+
+def by_class(X, y):
+    """X's rows grouped by their label (0, 1, ...), as DecisionRegions draws them."""
+    labels = np.ravel(y)
+    return np.vstack([X[labels == k] for k in range(int(labels.max()) + 1)])
+
+
 def test_show_validation_draws_the_validation_points_without_retraining(trainings):
     p = playground(epochs=20)
     regions = p.views["regions"][1]
-    assert p.show_validation.value is False and len(regions.val.get_offsets()) == 0
+    assert p.show_validation.value is False and len(drawn(regions.val)) == 0
     assert regions.ax.get_legend() is None and regions.ax.get_title() == "circles: training points"
-    np.testing.assert_array_equal(regions.train.get_offsets(), p.data["X_train"])
+    np.testing.assert_array_equal(drawn(regions.train), by_class(p.data["X_train"], p.data["y_train"]))
     trainings.clear()
     history, model, status, image = p.history, p.model, p.status, p.image.value
     p.show_validation.value = True  # as the learner ticks it
     assert trainings == [] and p.history is history and p.model is model and len(history.epoch) == 20
     assert p.status == status and p.image.value != image
-    np.testing.assert_array_equal(regions.val.get_offsets(), p.data["X_val"])
-    assert len(regions.val.get_offsets()) == VALIDATION_POINTS
+    np.testing.assert_array_equal(drawn(regions.val), by_class(p.data["X_val"], p.data["y_val"]))
+    assert len(drawn(regions.val)) == VALIDATION_POINTS
     assert [t.get_text() for t in regions.ax.get_legend().get_texts()] == ["training", "validation"]
     assert regions.ax.get_title() == "circles"  # the legend tells the two sets apart
     p.show_validation.value = False
-    assert trainings == [] and p.history is history and len(regions.val.get_offsets()) == 0
+    assert trainings == [] and p.history is history and len(drawn(regions.val)) == 0
     assert regions.ax.get_legend() is None
     assert p.image.value == image  # the same picture as before the tick
     p.show_validation.value = True
     p.set(units=3)  # a retrain keeps them shown: the new data's validation points
     assert len(trainings) == 1 and p.views["regions"][1] is regions
-    np.testing.assert_array_equal(regions.val.get_offsets(), p.data["X_val"])
+    np.testing.assert_array_equal(drawn(regions.val), by_class(p.data["X_val"], p.data["y_val"]))
 
 
 # ---- playground(**defaults) ----------------------------------------------------------------------------------

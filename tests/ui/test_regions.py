@@ -8,6 +8,7 @@ matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from matplotlib.colors import to_rgb  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from nnlib.diagnosis import grid_points  # noqa: E402
@@ -20,6 +21,14 @@ from ui_helpers import artist_counts, new_axes, pixel, render  # noqa: E402
 
 BOX = ((-1.0, 2.0), (-1.0, 3.0))
 
+
+
+BYTE = 0.5 / 255  # the image holds each colour rounded to a byte
+
+
+def colours(regions):
+    """The image's colours as floats in [0, 1], (r, r, 3)."""
+    return regions.image.get_array()[..., :3] / 255
 
 def area(polygon):
     x, y = polygon[:, 0], polygon[:, 1]
@@ -76,17 +85,20 @@ def test_two_classes_show_on_the_right_side():
     regions = DecisionRegions(ax, (-1.0, 2.0), (-3.0, 1.0), 2, resolution=30)
     grid, depth = regions.grid(), regions.depth
     regions.update((grid[:, 0] > 0).astype(float)[:, None], np.zeros((0, 2)), [])
-    rgb = regions.image.get_array()
-    assert rgb.shape == (30, 30, 3) and regions.image.origin == "lower"
+    rgba = regions.image.get_array()
+    assert rgba.shape == (30, 30, 4) and rgba.dtype == np.uint8 and regions.image.origin == "lower"
+    assert (rgba[..., 3] == 255).all()  # opaque
+    rgb = colours(regions)
     right = grid[:, 0].reshape(30, 30) > 0  # the array's columns are x, its rows y
-    np.testing.assert_allclose(rgb[right], np.broadcast_to(1 - depth * (1 - CLASS_COLORS[1]), (right.sum(), 3)))
-    np.testing.assert_allclose(rgb[~right], np.broadcast_to(1 - depth * (1 - CLASS_COLORS[0]), ((~right).sum(), 3)))
+    np.testing.assert_allclose(rgb[right], np.broadcast_to(1 - depth * (1 - CLASS_COLORS[1]), (right.sum(), 3)), atol=BYTE)
+    np.testing.assert_allclose(rgb[~right], np.broadcast_to(1 - depth * (1 - CLASS_COLORS[0]), ((~right).sum(), 3)),
+                               atol=BYTE)
     regions.update((grid[:, 1] > 0).astype(float), np.zeros((0, 2)), [])  # p = (y > 0), shape (m,)
     image = render(ax.figure)
     top, bottom, left = pixel(ax, image, 0.5, 0.6), pixel(ax, image, 0.5, -2.5), pixel(ax, image, -0.8, -1.0)
     assert top[0] > top[2] + 0.2 and bottom[2] > bottom[0] + 0.2 and left[2] > left[0] + 0.2  # orange up, blue down
     regions.update(np.full(900, 0.5), np.zeros((0, 2)), [])
-    np.testing.assert_allclose(regions.image.get_array(), 1.0)  # unsure everywhere: white
+    np.testing.assert_array_equal(regions.image.get_array(), 255)  # unsure everywhere: white
 
 
 def test_four_classes_and_their_points():
@@ -99,13 +111,15 @@ def test_four_classes_and_their_points():
     X = np.array([[0.5, 0.5], [-0.5, 0.5], [0.5, -0.5]])
     regions.update(P, X, [3, 2, 1], X[:2], np.eye(4)[[0, 1]])
     expected = 1 - regions.depth * 0.6 * (1 - CLASS_COLORS[quadrant])
-    np.testing.assert_allclose(regions.image.get_array().reshape(400, 3), expected)
-    np.testing.assert_allclose(regions.train.get_offsets(), X)
-    np.testing.assert_allclose(regions.train.get_facecolors()[:, :3], CLASS_COLORS[[3, 2, 1]])
-    np.testing.assert_allclose(regions.val.get_edgecolors()[:, :3], CLASS_COLORS[[0, 1]])
+    np.testing.assert_allclose(colours(regions).reshape(400, 3), expected, atol=BYTE)
+    assert [line.get_xydata().tolist() for line in regions.train] == [[], X[[2]].tolist(), X[[1]].tolist(), X[[0]].tolist()]
+    assert [line.get_xydata().tolist() for line in regions.val] == [X[[0]].tolist(), X[[1]].tolist(), [], []]
+    np.testing.assert_allclose([to_rgb(line.get_markerfacecolor()) for line in regions.train], CLASS_COLORS[:4])
+    np.testing.assert_allclose([to_rgb(line.get_markeredgecolor()) for line in regions.val], CLASS_COLORS[:4])
+    assert {line.get_markerfacecolor() for line in regions.val} == {"white"}
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["training", "validation"]
     regions.update(P, X[:1], [0])  # fewer points, no validation
-    assert len(regions.train.get_offsets()) == 1 and len(regions.val.get_offsets()) == 0
+    assert [len(line.get_xdata()) for line in regions.train + regions.val] == [1, 0, 0, 0, 0, 0, 0, 0]
     assert ax.get_legend() is None  # one set of points: no legend (the playground's title says which)
 
 
@@ -115,12 +129,12 @@ def test_non_finite_probabilities_grey_the_plane():
     p[17] = np.nan
     assert regions.update(p, [[0.5, 0.5]], [1]) is regions
     assert regions.finite is False
-    np.testing.assert_allclose(regions.image.get_array(), 0.8)
+    np.testing.assert_allclose(colours(regions), 0.8, atol=BYTE)
     p[17], p[3] = 0.9, np.inf
     regions.update(p, [[0.5, 0.5]], [1])
     assert regions.finite is False
     regions.update(np.full(100, 0.9), [[0.5, 0.5]], [1])
-    assert regions.finite is True and regions.image.get_array().min() < 0.8
+    assert regions.finite is True and colours(regions).min() < 0.8 - BYTE
 
 
 @pytest.mark.parametrize("change, error, words", [
@@ -165,7 +179,7 @@ def test_decision_regions_updates_add_no_artists():
     for n in (50, 5, 80):
         regions.update(rng.dirichlet(np.ones(3), 256), rng.normal(size=(n, 2)), rng.integers(0, 3, n),
                        rng.normal(size=(n // 3, 2)), rng.integers(0, 3, n // 3))
-    assert artist_counts(ax) == counts == (1, 0, 2, 0, 0, 2)
+    assert artist_counts(ax) == counts == (1, 6, 0, 0, 0, 2)  # the image; 3 classes x (training, validation) lines
 
 
 class XModel:
