@@ -140,7 +140,7 @@ class DecisionRegions:
         r, (x0, x1), (y0, y1) = self.resolution, self.xlim, self.ylim  # row i of the image: y = ys[i]; origin="lower"
         self.image = self.ax.imshow(np.full((r, r, 4), 255, dtype=np.uint8), extent=(x0, x1, y0, y1), origin="lower",
                                     interpolation="bilinear", aspect="auto", zorder=0)
-        colours = CLASS_COLORS[:self.n_classes]
+        colours = [tuple(c) for c in CLASS_COLORS[:self.n_classes]]  # tuples: matplotlib 3.7 compares colours with !=
         self.train = [Line2D([], [], ls="", marker="o", ms=4.7, mfc=c, mec="0.1", mew=0.6, zorder=3) for c in colours]
         self.val = [Line2D([], [], ls="", marker="o", ms=4.9, mfc="white", mec=c, mew=1.6, zorder=3) for c in colours]
         for line in self.train + self.val:
