@@ -84,8 +84,8 @@ def _digits_figure():
 
 class _DigitsPanel(Panel):
     """The explorer's Panel, drawn by blitting (see Panel.show): a frame draws only `changing` (the weights' image and
-    the curves) on a background rendered again when the x-limits of `axes` (the epochs) change, so a move of a slider
-    costs about a third of the time of drawing the whole figure. Introduced in notebooks/12_real_data.ipynb."""
+    the curves) on a background rendered again when the x-limits of `axes` (the epochs) change: a move of a slider
+    does not draw the axes, ticks, titles and legend again. Introduced in notebooks/12_real_data.ipynb."""
 
     def __init__(self, figure, controls, update, changing, axes, **options):
         self._changing, self._axes = list(changing), axes  # before Panel's first refresh, which draws
