@@ -9,7 +9,7 @@ import numpy as np
 
 from nnlib.validation import as_array, as_count, as_number, describe
 
-__all__ = ["diagnose", "grid_points", "unit_values"]
+__all__ = ["diagnose", "standard_error", "grid_points", "unit_values"]
 
 
 # ---- notebooks/10_overfitting.ipynb ------------------------------------------------------------------------
@@ -23,8 +23,9 @@ def diagnose(history, n_val=None, diverged=None, gap=0.05, rise=0.40, high=0.15)
     diverged: the TrainingDiverged fit raised, if it did. Errors are 1 - accuracy (or the loss, for a model without
     accuracy). oscillating: the mean training loss of the last tenth of the epochs above 1.5 times its minimum,
     reached before; or, in a run that does not fit (training error >= high; without accuracy: a last loss not
-    below the first), a loss above twice the lowest before it. underfitting: training error >= high (a classifier); "not trained yet" instead when the loss
-    fell by less than 5% of its first value and is still falling. overfitting: validation error - training error
+    below the first), a loss above twice the lowest before it. underfitting: training error >= high (a
+    classifier); "not trained yet" instead when the loss fell by less than 5% of its first value and is still
+    falling. overfitting: validation error - training error
     >= gap and, with n_val, above two standard errors ("no clear sign" when only the first holds); or the last
     validation loss above (1 + rise) times its minimum, reached before the last fifth of the epochs. The sentence
     says "still improving" when the training loss fell by more than 1% over the last tenth of the epochs.
@@ -51,13 +52,12 @@ def diagnose(history, n_val=None, diverged=None, gap=0.05, rise=0.40, high=0.15)
         return "oscillating", (f"{both}: the training loss jumped to {losses[j]:.4f} in epoch {epochs[j]}, more than "
                                f"twice its lowest before, and the run has not recovered: the steps are too large")
     fell = (losses[-k] - losses[-1]) / losses[-k] if losses[-k] > 0 else 0.0  # over the last tenth; 0 stays 0
+    still = f"; still improving: the training loss fell {fell:.0%} in the last {k} epochs" if fell > 0.01 else ""
     if classifier and train >= high:
         if losses[0] - losses[-1] < 0.05 * losses[0] and fell > 5e-4:
             return "not trained yet", (f"{both}: still improving; the training loss has barely moved "
                                        f"({losses[0]:.4f} to {losses[-1]:.4f}) and is still falling: train longer "
                                        f"or with larger steps")
-    still = f"; still improving: the training loss fell {fell:.0%} in the last {k} epochs" if fell > 0.01 else ""
-    if classifier and train >= high:
         return "underfitting", (f"{both}: the training error is high, the model is too simple for these data (or "
                                 f"the classes overlap){still}")
     kind, sentence = _overfitting(logs, epochs, train, val, both, classifier, n_val, gap, rise)
@@ -75,7 +75,7 @@ def _overfitting(logs, epochs, train, val, both, classifier, n_val, gap, rise):
                                f"({val_losses[best]:.4f}) and rose to {val_losses[-1]:.4f}")
     if val - train < gap:
         return "good fit", both
-    noise = 2 * _standard_error(val, n_val) if classifier and n_val else 0.0
+    noise = 2 * standard_error(val, n_val) if classifier and n_val else 0.0
     if val - train <= noise:
         return "no clear sign", (f"{both}: a gap of {val - train:.1%}, within two standard errors ({noise:.1%}) of "
                                  f"the validation error: no clear sign of over- or underfitting at this validation "
@@ -83,8 +83,9 @@ def _overfitting(logs, epochs, train, val, both, classifier, n_val, gap, rise):
     return "overfitting", f"{both}: the validation error is well above the training error"
 
 
-def _standard_error(p, n):
-    """The standard error of an error rate p measured on n samples: sqrt(p (1 - p) / n)."""
+def standard_error(p, n):
+    """The standard error of an error rate p measured on n samples: sqrt(p (1 - p) / n). Introduced in
+    notebooks/10_overfitting.ipynb."""
     return float(np.sqrt(p * (1 - p) / n))
 
 
@@ -93,7 +94,7 @@ def _both(train, val, classifier, n_val):
     kind = "error" if classifier else "loss"
     if val is None:
         return f"training {kind} {shown(train)} (no validation data: overfitting cannot be seen)"
-    se = f" (± {_standard_error(val, n_val):.1%})" if classifier and n_val else ""
+    se = f" (± {standard_error(val, n_val):.1%})" if classifier and n_val else ""
     return f"training {kind} {shown(train)}, validation {kind} {shown(val)}{se}"
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from nnlib.callbacks import History
 from nnlib.data import blobs, circles, moons, train_test_split
-from nnlib.diagnosis import diagnose, grid_points, unit_values
+from nnlib.diagnosis import diagnose, grid_points, standard_error, unit_values
 from nnlib.layers import Dense, Dropout
 from nnlib.model import Sequential, TrainingDiverged
 from nnlib.optim import SGD
@@ -376,3 +376,10 @@ def test_unit_values_of_a_single_dense_layer_and_float32():
 def test_unit_values_refuses_bad_arguments(model, inputs, error, words):
     with pytest.raises(error, match=re.escape(words)):
         unit_values(model(), inputs)
+
+
+def test_standard_error_of_an_error_rate():
+    """sqrt(p (1 - p) / n): what the diagnosis and the playground's "±" use."""
+    assert standard_error(0.1, 100) == pytest.approx(0.03, rel=1e-12)
+    assert standard_error(0.5, 1000) == pytest.approx(0.5 / 1000**0.5, rel=1e-12)
+    assert standard_error(0.0, 10) == 0.0 and isinstance(standard_error(0.2, 50), float)

@@ -15,7 +15,7 @@ import numpy as np
 
 from nnlib import optim
 from nnlib.callbacks import History
-from nnlib.diagnosis import diagnose, grid_points, unit_values
+from nnlib.diagnosis import diagnose, grid_points, standard_error, unit_values
 from nnlib.metrics import confusion_matrix
 from nnlib.model import TrainingDiverged
 from nnlib.recipe import csv_header, DATASETS, FEATURE_SETTINGS, features, read_points, Recipe, run
@@ -148,9 +148,9 @@ class Playground(Panel):
                               f"<th>validation</th></tr>{counts}{rows}</table><div>confusion matrix (validation; rows: true "
                               f"class, columns: predicted)<table class='nnlib-confusion'>{cells}</table></div></div>")
         val_error = 1 - h["val_accuracy"][-1]
-        se = float(np.sqrt(val_error * (1 - val_error) / len(self.data["y_val"])))
         return (f"epoch {epochs}: loss {h['loss'][-1]:.4f} training, {h['val_loss'][-1]:.4f} validation; error "
-                f"{1 - h['accuracy'][-1]:.1%} training, {val_error:.1%} validation (± {se:.1%}); {kind}")
+                f"{1 - h['accuracy'][-1]:.1%} training, {val_error:.1%} validation "
+                f"(± {standard_error(val_error, len(self.data['y_val'])):.1%}); {kind}")
 
     def play(self):
         """Train on from the current run, epochs_per_frame epochs per frame with a redraw after each, until pause() or
