@@ -7,8 +7,9 @@ its last panel. Then, for every panel it left in its namespace, the first contro
 value and back, as the arrow key does in the browser, --repeat times each way, and each move is timed in parts:
 
 - compute: the panel's update(**values) (the work: a retrain, an evaluation on a grid, and setting the artists);
-- draw: rendering the figure with matplotlib's Agg canvas (figure.canvas.draw());
-- encode: turning the rendered pixels into the PNG the browser receives (what savefig adds to the draw);
+- draw: rendering the whole figure on the panel's own Agg canvas (nnlib.ui.panel.agg_canvas, kept between
+  redraws, as the panel keeps it; a blitting panel draws less than this);
+- encode: turning the rendered pixels into the PNG the browser receives (nnlib.ui.panel.canvas_png);
 - delay: the panel's own wait after a move (Panel(delay=...)), which coalesces fast drags;
 - total: delay + what Panel.set() takes (update, draw and encode as the panel does them).
 
@@ -31,8 +32,8 @@ NOTEBOOKS = ROOT / "notebooks"
 WIDGET = "application/vnd.jupyter.widget-view+json"
 
 TIMING = r'''
-import io as _io, json as _json, statistics as _statistics, time as _time
-from nnlib.ui.panel import Panel as _Panel
+import json as _json, statistics as _statistics, time as _time
+from nnlib.ui.panel import Panel as _Panel, agg_canvas as _agg, canvas_png as _png
 
 def _neighbour(control):
     """The value an arrow key moves the control to (right, or left at the right end)."""
@@ -42,24 +43,6 @@ def _neighbour(control):
         return values[i + 1] if i + 1 < len(values) else values[i - 1]
     step = getattr(control, "step", 1)
     return control.value + step if control.value + step <= control.max else control.value - step
-
-def _agg(figure):
-    """The Agg canvas savefig renders with (a panel's Figure may have only a base canvas: savefig makes an Agg one
-    for each call, as this does; the figure keeps its own canvas)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    own = figure.canvas
-    canvas = own if isinstance(own, FigureCanvasAgg) else FigureCanvasAgg(figure)
-    figure.set_canvas(own)
-    return canvas
-
-def _encode(canvas):
-    """PNG encoding alone, of the pixels the last draw left in the canvas (what savefig adds to its draw)."""
-    from PIL import Image
-    width, height = canvas.get_width_height(physical=True)
-    buffer = _io.BytesIO()
-    Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).save(
-        buffer, format="png", compress_level=1)
-    return len(buffer.getvalue())
 
 _rows = []
 for _name, _panel in list(globals().items()):
@@ -74,7 +57,7 @@ for _name, _panel in list(globals().items()):
             _values[_control_name] = _value
             _t0 = _time.perf_counter(); _panel._update(**_values)
             _t1 = _time.perf_counter(); _canvas = _agg(_panel.figure); _canvas.draw()
-            _t2 = _time.perf_counter(); _bytes = _encode(_canvas)
+            _t2 = _time.perf_counter(); _bytes = len(_png(_canvas))
             _t3 = _time.perf_counter(); _panel.set(**{_control_name: _value})
             _t4 = _time.perf_counter()
             for _part, _seconds in zip(_parts, (_t1 - _t0, _t2 - _t1, _t3 - _t2, _t4 - _t3)):

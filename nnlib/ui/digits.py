@@ -8,7 +8,6 @@ Introduced in notebooks/12_real_data.ipynb.
 
 import matplotlib
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FormatStrFormatter, LogFormatter
 
@@ -66,7 +65,6 @@ def _digits_figure():
     """The explorer's figure: the 16 units' weights as one 4 x 4 mosaic of 8 x 8 tiles (blank between them: one
     image to draw, not 16), and the accuracy curves. Returns (figure, mosaic, image, train_line, val_line, axes)."""
     figure = Figure(figsize=(9, 3.3), layout="constrained")
-    FigureCanvasAgg(figure)  # the panel blits on this canvas
     weights_ax, curve_ax = figure.subplots(1, 2, width_ratios=[1.3, 1])
     mosaic = np.full((35, 35), np.nan)
     cmap = matplotlib.colormaps["RdBu_r"].with_extremes(bad="white")

@@ -10,7 +10,7 @@ import io
 
 from PIL import Image
 
-__all__ = ["Panel", "value_slider"]
+__all__ = ["Panel", "value_slider", "agg_canvas", "canvas_png", "figure_png"]
 
 
 # ---- notebooks/00_welcome.ipynb ----------------------------------------------------------------------------
@@ -199,16 +199,15 @@ class Panel:
     def _whole_png(self):
         """The whole figure as PNG bytes (its layout then kept, see _keep_layout). Introduced in
         notebooks/00_welcome.ipynb; a method of its own in notebooks/appendix/front_end.ipynb."""
-        buffer = io.BytesIO()
-        self.figure.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})  # fast: 1 of zlib's 9 levels
+        png = figure_png(self.figure)
         self._keep_layout()
-        return buffer.getvalue()
+        return png
 
     # (from notebooks/appendix/front_end.ipynb)
     def _blitted_png(self, changing):
         """The figure as PNG bytes, blitted: the background kept (made again when background_key() changes), the
         changing artists drawn on it. Introduced in notebooks/appendix/front_end.ipynb."""
-        canvas, key = self.figure.canvas, self.background_key()
+        canvas, key = agg_canvas(self.figure), self.background_key()
         if getattr(self, "_background", None) is None or key != self._background[0]:
             shown = [artist.get_visible() for artist in changing]
             for artist in changing:
@@ -222,10 +221,7 @@ class Panel:
         for artist in changing:
             if artist.get_visible():
                 artist.axes.draw_artist(artist)
-        buffer = io.BytesIO()
-        Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB").save(
-            buffer, format="png", compress_level=1)  # the figure is opaque: RGB encodes faster and smaller than RGBA
-        return buffer.getvalue()
+        return canvas_png(canvas)
 
 
 def value_slider(values, value=None, description="", fmt="{:g}"):
@@ -260,3 +256,33 @@ def value_slider(values, value=None, description="", fmt="{:g}"):
     return ipywidgets.SelectionSlider(
         options=list(zip(labels, numbers)), index=index[0], description=description, continuous_update=True
     )
+
+
+# ---- notebooks/appendix/front_end.ipynb --------------------------------------------------------------------
+
+def agg_canvas(figure):
+    """The figure's own Agg canvas, made at the first call and kept (a renderer, and with it the sizes of texts and
+    the parsed formulas already laid out, lives as long as its canvas). Introduced in
+    notebooks/appendix/front_end.ipynb."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    if not isinstance(figure.canvas, FigureCanvasAgg):
+        FigureCanvasAgg(figure)  # attaches itself: figure.canvas
+    return figure.canvas
+
+
+def canvas_png(canvas):
+    """What an Agg canvas last drew, as PNG bytes: opaque RGB (faster to encode and smaller than RGBA), zlib level 1
+    of 9 (fast). Introduced in notebooks/appendix/front_end.ipynb."""
+    buffer = io.BytesIO()
+    Image.frombuffer("RGBA", canvas.get_width_height(physical=True), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert(
+        "RGB").save(buffer, format="png", compress_level=1)
+    return buffer.getvalue()
+
+
+def figure_png(figure):
+    """The whole figure drawn on its own canvas (agg_canvas), as PNG bytes. Introduced in
+    notebooks/appendix/front_end.ipynb."""
+    canvas = agg_canvas(figure)
+    canvas.draw()
+    return canvas_png(canvas)

@@ -7,7 +7,6 @@ Introduced in notebooks/appendix/front_end.ipynb.
 """
 
 import html
-import io
 import math
 import time
 
@@ -22,7 +21,7 @@ from nnlib.recipe import csv_header, DATASETS, FEATURE_SETTINGS, features, read_
 from nnlib.saving import save_model
 from nnlib.ui.curves import HistoryCurves, ValidationCurve
 from nnlib.ui.network import NetworkHeatmaps
-from nnlib.ui.panel import Panel, value_slider
+from nnlib.ui.panel import figure_png, Panel, value_slider
 from nnlib.ui.regions import DecisionRegions
 from nnlib.validation import as_count
 
@@ -314,9 +313,7 @@ class Playground(Panel):
         return False
 
     def _sweep_png(self):
-        buffer = io.BytesIO()
-        self.sweep_curve.ax.figure.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
-        return buffer.getvalue()
+        return figure_png(self.sweep_curve.ax.figure)
 
     def _next_sweep_frame(self):
         import asyncio
@@ -504,11 +501,9 @@ def _playground_controls():
 
 def _playground_figure():
     """The figure: decision regions, the network, the loss curves; its layout fixed once (fast to redraw)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(11, 3.8), dpi=80)
-    FigureCanvasAgg(figure)  # show() draws on this canvas directly
     figure.subplots_adjust(left=0.045, right=0.99, bottom=0.13, top=0.92, wspace=0.12)
     regions, network, curves = figure.subplots(1, 3, width_ratios=[1.0, 1.2, 1.0])
     return figure, {"regions": regions, "network": network, "curves": curves}
@@ -549,10 +544,8 @@ def sweep_point(settings, files=None):
 
 def _sweep_figure():
     """The sweep's figure: one axes, its layout fixed once."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(5.6, 2.5), dpi=80)
-    FigureCanvasAgg(figure)
     figure.subplots_adjust(left=0.11, right=0.98, bottom=0.2, top=0.88)
     return figure

@@ -1,5 +1,7 @@
 """nnlib.ui.panel (notebook 00), headless: Panel (redraws on set and on slider moves, its widget and still picture,
 errors in the status line, its checks, the delay, the layout kept from the first render) and value_slider."""
+import io
+
 import ipywidgets as widgets
 import matplotlib
 
@@ -173,3 +175,34 @@ def test_panel_keeps_the_layout_of_its_first_render_and_sends_the_status_first()
     assert ax.get_position().bounds == position  # not laid out again
 
 
+
+
+def test_panel_draws_on_one_canvas_it_keeps_so_text_layouts_are_reused():
+    """Every redraw of a panel draws on the same Agg canvas and renderer (nnlib.ui.panel.agg_canvas), so matplotlib's
+    caches keyed by the renderer hold: a tick label formula such as 10^-3 is parsed once, not at every redraw (a new
+    canvas per frame, as savefig makes for a figure without one, parsed every label again)."""
+    from matplotlib import mathtext
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    figure = Figure(figsize=(3, 2), dpi=50)
+    ax = figure.add_subplot(yscale="log")
+    (line,) = ax.plot([0, 1], [1e-3, 1e2])
+
+    def update(top):
+        line.set_ydata([1e-3, top])
+        return f"top {top:g}"
+
+    panel = Panel(figure, {"top": value_slider([10.0, 100.0], 100.0)}, update, title="canvas")
+    canvas = figure.canvas
+    assert isinstance(canvas, FigureCanvasAgg)
+    renderer = canvas.get_renderer()
+    panel.set(top=10.0)
+    before = mathtext.MathTextParser._parse_cached.cache_info()
+    panel.set(top=100.0)
+    panel.set(top=10.0)
+    after = mathtext.MathTextParser._parse_cached.cache_info()
+    assert figure.canvas is canvas and canvas.get_renderer() is renderer
+    assert after.misses == before.misses and after.hits > before.hits  # every label's formula came from the cache
+    picture = Image.open(io.BytesIO(panel.image.value))
+    assert (picture.mode, picture.size) == ("RGB", (150, 100))
