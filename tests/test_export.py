@@ -32,7 +32,7 @@ def readme_floors():
 
 
 FLOORS = readme_floors()
-FRONT_END = {"matplotlib", "ipywidgets", "IPython", "PIL"}  # what only nnlib.ui may import
+FRONT_END = {"matplotlib", "ipywidgets", "anywidget", "traitlets", "IPython", "PIL"}  # what only nnlib.ui may import
 LIBRARY = sorted(p for p in (ROOT / "nnlib").rglob("*.py") if p.name != "__init__.py")
 
 

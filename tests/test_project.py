@@ -45,7 +45,7 @@ PINNED = {"torch": "a newer release from PyPI would be a CUDA build of several G
 def test_dependencies_have_lower_bounds_only():
     requirements = [Requirement(r) for r in metadata.requires("grok-nn")]
     runtime = {r.name for r in requirements if r.marker is None}
-    assert runtime == {"numpy", "matplotlib", "ipywidgets", "jupyterlab"}
+    assert runtime == {"numpy", "matplotlib", "ipywidgets", "anywidget", "jupyterlab"}
     test_extra = {r.name for r in requirements if r.marker and r.marker.evaluate({"extra": "test"})}
     assert {"pytest", "nbval"} <= test_extra
     for requirement in requirements:

@@ -6,7 +6,9 @@
 
 Each page shows the committed outputs as they are (nothing is re-executed): the text, the figures, and for every
 panel the still picture of its figure that the panel stores beside the live widget (a page has no kernel to
-move a slider). nbconvert's lab template; the picture is preferred to the widget view, which needs a kernel.
+move a slider). nbconvert's lab template, made readable for everyone (tools/templates/grok_nn: a panel's picture
+has its title and status line as alt text; colours of at least 5:1 contrast; links underlined); the picture is
+preferred to the widget view, which needs a kernel.
 Needs nbconvert (installed with JupyterLab).
 """
 from __future__ import annotations
@@ -18,6 +20,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "tools" / "templates"  # grok_nn: nbconvert's lab template with alt texts and higher contrast
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 PRIORITY = ["text/html", "text/markdown", "image/svg+xml", "text/latex", "image/png", "image/jpeg", "text/plain",
             WIDGET_VIEW]  # a panel's picture before its widget view
@@ -30,7 +33,7 @@ def export(notebook: Path, outdir: Path) -> Path:
     from traitlets.config import Config
 
     config = Config({"NbConvertBase": {"display_data_priority": PRIORITY}})
-    exporter = HTMLExporter(config=config, template_name="lab")
+    exporter = HTMLExporter(config=config, template_name="grok_nn", extra_template_basedirs=[str(TEMPLATES)])
     nb = nbformat.read(notebook, as_version=4)
     nb.metadata.pop("widgets", None)  # no live widgets on a static page: the pictures stand in for them
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": notebook.stem}})
@@ -64,9 +67,10 @@ def main(argv=None) -> int:
         items.append(f'<li><a href="{page.name}">{html.escape(title(notebook))}</a></li>')
         print(f"wrote {page}")
     (outdir / "index.html").write_text(
-        "<!doctype html><meta charset=utf-8><title>grok-nn</title><h1>grok-nn: neural networks from one neuron "
-        "up</h1><p>The notebooks as pages, with their outputs. The sliders need a running kernel: open the "
-        "notebooks in JupyterLab to use them.</p><ol start=0>" + "".join(items) + "</ol>\n", encoding="utf-8")
+        "<!doctype html><html lang=en><meta charset=utf-8><title>grok-nn</title><main><h1>grok-nn: neural networks "
+        "from one neuron up</h1><p>The notebooks as pages, with their outputs. The sliders need a running kernel: "
+        "open the notebooks in JupyterLab to use them.</p><ol start=0>" + "".join(items) + "</ol></main>\n",
+        encoding="utf-8")
     print(f"wrote {outdir / 'index.html'}")
     return 0
 

@@ -8,9 +8,11 @@ Part of the front end, nnlib.ui (``import nnlib`` needs neither ipywidgets nor m
 import base64
 import io
 
+import anywidget
+import traitlets
 from PIL import Image
 
-__all__ = ["Panel", "value_slider", "agg_canvas", "canvas_png", "figure_png"]
+__all__ = ["Panel", "AccessibleNames", "value_slider", "agg_canvas", "canvas_png", "figure_png"]
 
 
 # ---- notebooks/00_welcome.ipynb ----------------------------------------------------------------------------
@@ -21,12 +23,11 @@ class Panel:
     figure: a matplotlib Figure, drawn once by the caller. controls: {name: widget}, ipywidgets value widgets.
     update: update(**values) -> str, called with every control's value by name whenever one changes; it changes
     the figure's artists (set_data, ...) and returns the status line. title: shown above the controls.
-    delay: seconds to wait after a control moves before redrawing, in a running kernel (default 0: at once). A
-    newer move within the delay replaces the waiting one, so dragging a slider over an expensive update (a
-    retrain) runs it once, for the value where the slider stops, not once for every value it passed.
-    The figure is rendered to PNG into an ipywidgets.Image after each update. set(**values) moves controls from
-    code and returns the new status line (at once, whatever the delay); an exception in update raised by a slider
-    move is shown in the status line (starting with "error:"). Introduced in notebooks/00_welcome.ipynb.
+    delay: seconds to wait after a control moves before redrawing, in a running kernel (default 0: at once); a newer
+    move within the delay replaces the waiting one, so dragging a slider over a retrain runs it once, for the value
+    where the slider stops. The figure is rendered to PNG into an ipywidgets.Image after each update. set(**values)
+    moves controls from code and returns the new status line (at once, whatever the delay); an exception in update
+    raised by a slider move shows in the status line ("error: ..."). Introduced in notebooks/00_welcome.ipynb.
     """
 
     def __init__(self, figure, controls, update, *, title="", delay=0.0):
@@ -57,6 +58,7 @@ class Panel:
         changing = None if whole else self.changing_artists()
         png = self._whole_png() if changing is None else self._blitted_png(changing)
         self._status.value, self.image.value = status, png
+        self.names.alts = {**self.names.alts, "nnlib-figure": self.alt_text}  # what a screen reader says of it
         return status
 
     def set(self, **values):
@@ -87,7 +89,9 @@ class Panel:
 
         image, status = ipywidgets.Image(format="png"), ipywidgets.Label()
         row = ipywidgets.Box(list(self.controls.values()), layout=ipywidgets.Layout(flex_flow="row wrap"))
-        box = ipywidgets.VBox(([ipywidgets.HTML(f"<b>{self.title}</b>")] if self.title else []) + [row, image, status])
+        self.names = AccessibleNames()  # for screen readers: the sliders' names, the figure's alternative text
+        box = ipywidgets.VBox(([ipywidgets.HTML(f"<b>{self.title}</b>")] if self.title else []) + [row, image, status,
+                                                                                                   self.names])
         for widget, name in ((image, "nnlib-figure"), (status, "nnlib-status"), (box, "nnlib-panel")):
             widget.add_class(name)  # how the browser tests find a panel's parts
         return box, image, status
@@ -141,13 +145,20 @@ class Panel:
         if control.value != value:
             raise ValueError(f"{name}={value!r} is outside what the control allows; it holds {control.value!r}")
 
+    @property
+    def alt_text(self):
+        """The figure in words, for whoever cannot see it: the title and the status line (the alternative text of the
+        panel's pictures). Introduced in notebooks/00_welcome.ipynb."""
+        return f"{self.title}: {self.status}" if self.title else self.status
+
     def _repr_mimebundle_(self, **kwargs):
         """The live widget for JupyterLab, and for viewers that run no kernel (GitHub, nbviewer, an HTML export) a
-        still picture of the figure as it is when displayed, and a line saying how to get the live panel."""
+        still picture of the figure as it is when displayed (alt_text its alternative text), and a line saying how to get
+        the live panel."""
         data = self.widget._repr_mimebundle_(**kwargs)
         data["image/png"] = base64.b64encode(self.image.value).decode("ascii")
         data["text/plain"] = f"[interactive figure '{self.title}': run the notebook's cells to use it]"
-        return data
+        return data, {"image/png": {"alt": self.alt_text}}
 
     def __repr__(self):
         return f"Panel({self.title!r}, controls: {', '.join(self.controls)})"
@@ -222,6 +233,43 @@ class Panel:
             if artist.get_visible():
                 artist.axes.draw_artist(artist)
         return canvas_png(canvas)
+
+
+class AccessibleNames(anywidget.AnyWidget):
+    """An invisible widget that names what a screen reader cannot name in the panel (.nnlib-panel) it is in: each
+    slider's handle (role="slider", which ipywidgets leaves nameless: "slider, 8") gets the slider's description as
+    its aria-label ("units, slider, 8"), and each picture of class c gets alts[c] as its alt text (ipywidgets'
+    Image has none). alts: {class: text}, synced. Introduced in notebooks/00_welcome.ipynb."""
+
+    alts = traitlets.Dict().tag(sync=True)
+    _esm = """
+    function name(panel, alts) {
+      for (const slider of panel.querySelectorAll('.widget-slider')) {
+        const text = slider.querySelector('.widget-label')?.textContent.trim();
+        for (const handle of slider.querySelectorAll('[role=slider]')) {
+          if (text && handle.getAttribute('aria-label') !== text) handle.setAttribute('aria-label', text);
+        }
+      }
+      for (const [kind, text] of Object.entries(alts)) {
+        for (const picture of panel.querySelectorAll('img.' + kind)) if (picture.alt !== text) picture.alt = text;
+      }
+    }
+    export default { render({ model, el }) {
+      el.style.display = 'none';
+      let panel = null;
+      const again = () => panel && name(panel, model.get('alts'));
+      const observer = new MutationObserver(again);  // controls drawn again (a new slider) are named again
+      const attach = () => {  // the widget is rendered before it is placed in the page: wait until it is
+        panel = el.closest('.nnlib-panel');
+        if (!panel) { requestAnimationFrame(attach); return; }
+        again();
+        observer.observe(panel, { childList: true, subtree: true });
+      };
+      attach();
+      model.on('change:alts', again);
+      return () => { observer.disconnect(); model.off('change:alts', again); };
+    } };
+    """
 
 
 def value_slider(values, value=None, description="", fmt="{:g}"):

@@ -21,7 +21,7 @@ from nnlib.recipe import csv_header, DATASETS, FEATURE_SETTINGS, features, read_
 from nnlib.saving import save_model
 from nnlib.ui.curves import HistoryCurves, ValidationCurve
 from nnlib.ui.network import NetworkHeatmaps
-from nnlib.ui.panel import figure_png, Panel, value_slider
+from nnlib.ui.panel import AccessibleNames, figure_png, Panel, value_slider
 from nnlib.ui.regions import DecisionRegions
 from nnlib.validation import as_count
 
@@ -340,7 +340,9 @@ class Playground(Panel):
         self.show_validation = w.Checkbox(value=False, description="show validation points", indent=False)
         self.sweep_control = w.Dropdown(options=list(SWEEPS), value="units", description="sweep",
                                         layout=w.Layout(width="200px"))
-        self.sweep_button, self.sweep_image = w.Button(description="Sweep", icon="chart-line"), w.Image(format="png")
+        self.sweep_button = w.Button(description="Sweep", icon="chart-line")
+        self.sweep_image = w.Image(format="png")
+        self.names = AccessibleNames(alts={"nnlib-sweep-figure": "the sweep: training and validation error at each value"})
         self.upload_button = w.FileUpload(accept=".csv", multiple=False, description="your CSV",
                                           layout=w.Layout(width="150px"))
         self.show_code = w.ToggleButton(description="show me the code", icon="code", layout=w.Layout(width="170px"))
@@ -356,7 +358,7 @@ class Playground(Panel):
         box = w.VBox([w.HTML("<b>Playground</b>"), top, w.HBox([self.experiment, self.note]), training, groups,
                       self.show_validation, image, status, self.verdict, self.numbers, sweep,
                       w.HBox([self.upload_button, self.show_code, self.save_button, self.path]), self.message,
-                      self.code_view])
+                      self.code_view, self.names])
         for widget, name in ((image, "nnlib-figure"), (status, "nnlib-status"), (box, "nnlib-panel"),
                              (self.experiment, "nnlib-experiment"), (self.sweep_control, "nnlib-sweep-control"),
                              (self.sweep_button, "nnlib-sweep"), (self.sweep_image, "nnlib-sweep-figure")):

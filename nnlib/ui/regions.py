@@ -12,7 +12,10 @@ from nnlib.diagnosis import grid_points
 from nnlib.ui.checks import checked_axes, labelled_points, plot_array, set_legend
 from nnlib.validation import as_array, as_count, as_number, describe
 
-__all__ = ["half_plane", "LinearBoundary", "CLASS_COLORS", "DecisionRegions", "plot_decision_regions"]
+__all__ = [
+    "half_plane", "LinearBoundary", "CLASS_COLORS", "CLASS_MARKERS", "DecisionRegions",
+    "plot_decision_regions",
+]
 
 
 # ---- notebooks/01_mcculloch_pitts.ipynb --------------------------------------------------------------------
@@ -79,8 +82,9 @@ class LinearBoundary:
 
 # ---- notebooks/appendix/front_end.ipynb --------------------------------------------------------------------
 
-CLASS_COLORS = np.array([[0.122, 0.467, 0.706], [1.0, 0.498, 0.055], [0.173, 0.627, 0.173],  # blue, orange, green,
-                         [0.580, 0.404, 0.741], [0.549, 0.337, 0.294]])                      # purple, brown: class k
+CLASS_COLORS = np.array([[0.0, 0.267, 0.533], [0.902, 0.624, 0.0], [0.0, 0.620, 0.451],  # class k: Okabe-Ito's colours,
+                         [0.941, 0.894, 0.259], [0.0, 0.0, 0.0]])  # safe for colour-blind eyes, apart in grey too
+CLASS_MARKERS = ("o", "s", "^", "D", "v")  # a second channel: disc, square, triangle, diamond, triangle down
 
 
 class DecisionRegions:
@@ -94,7 +98,7 @@ class DecisionRegions:
     (n,) or one-hot (n, K), any number of them. A pixel's colour is the colour c_k of its most likely class k mixed
     with white, rgb = 1 - depth * confidence * (1 - c_k), confidence = (p_k - 1/K) / (1 - 1/K) clipped to [0, 1]:
     pale where the model is unsure (for K = 2, confidence = |2p - 1|), deep where it is sure. Training points are
-    discs filled with CLASS_COLORS[k], validation points white discs ringed with it (train and val: lists of K
+    CLASS_MARKERS[k] filled with CLASS_COLORS[k], validation points white ones ringed with it (train and val: lists of K
     Line2D, one per class); a legend tells the two apart when both are drawn (one set alone has none: a frame draws
     faster without it). NaN or infinite probabilities
     (a diverged model) grey the whole plane, with finite set to False, and update returns normally. The image holds
@@ -141,8 +145,9 @@ class DecisionRegions:
         self.image = self.ax.imshow(np.full((r, r, 4), 255, dtype=np.uint8), extent=(x0, x1, y0, y1), origin="lower",
                                     interpolation="bilinear", aspect="auto", zorder=0)
         colours = [tuple(c) for c in CLASS_COLORS[:self.n_classes]]  # tuples: matplotlib 3.7 compares colours with !=
-        self.train = [Line2D([], [], ls="", marker="o", ms=4.7, mfc=c, mec="0.1", mew=0.6, zorder=3) for c in colours]
-        self.val = [Line2D([], [], ls="", marker="o", ms=4.9, mfc="white", mec=c, mew=1.6, zorder=3) for c in colours]
+        kinds = list(zip(colours, CLASS_MARKERS))
+        self.train = [Line2D([], [], ls="", marker=m, ms=4.7, mfc=c, mec="0.1", mew=0.6, zorder=3) for c, m in kinds]
+        self.val = [Line2D([], [], ls="", marker=m, ms=4.9, mfc="white", mec=c, mew=1.6, zorder=3) for c, m in kinds]
         for line in self.train + self.val:
             self.ax.add_line(line)
         self._markers = [Line2D([], [], ls="", marker="o", ms=5, mfc="0.55", mec="0.1", mew=0.6, label="training"),

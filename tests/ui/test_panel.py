@@ -41,8 +41,13 @@ def test_panel_redraws_on_set_and_on_slider_moves():
 
 def test_panel_is_displayed_as_a_widget_with_a_short_text_fallback():
     panel, _ = make_panel()
-    bundle = panel._repr_mimebundle_()
+    bundle, metadata = panel._repr_mimebundle_()
     assert bundle["text/plain"] == "[interactive figure 'test': run the notebook's cells to use it]"
+    assert metadata == {"image/png": {"alt": "test: a: slope 1"}}  # the still picture's alternative text
+    assert panel.names.alts == {"nnlib-figure": "test: a: slope 1"}  # the live picture's, sent to the page
+    assert panel.widget.children[-1] is panel.names  # AccessibleNames, in the panel it names
+    panel.set(slope=3)
+    assert panel.names.alts == {"nnlib-figure": "test: a: slope 3"}
     assert repr(panel) == "Panel('test', controls: slope, label)"
     assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == panel.widget.model_id
     assert "nnlib-panel" in panel.widget._dom_classes

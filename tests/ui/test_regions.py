@@ -205,3 +205,31 @@ def test_plot_decision_regions():
         plot_decision_regions(object(), X_train, y_train)
     with pytest.raises(ValueError, match="the points must have 2 columns"):
         plot_decision_regions(XModel(), np.zeros((3, 3)), y_train)
+
+
+def test_the_classes_stay_apart_in_grey_and_by_marker():
+    """Issue 30: a figure printed in grey, or seen with a colour-vision deficiency, still tells the classes apart.
+    Five sure regions and one training point of each class are rendered and converted to grey (PIL's "L", luma
+    0.299 R + 0.587 G + 0.114 B, 0 to 255): the regions are at least 20 grey levels apart, the points' fill colours
+    at least 45, and every class has a marker of its own."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from PIL import Image
+
+    from nnlib.ui.regions import CLASS_MARKERS
+
+    K = len(CLASS_COLORS)
+    ax = new_axes((5, 2))
+    regions = DecisionRegions(ax, (0.0, K), (0.0, 1.0), K, resolution=50)
+    band = np.minimum(regions.grid()[:, 0].astype(int), K - 1)  # class k is sure on x in [k, k + 1)
+    centres = np.column_stack([np.arange(K) + 0.5, np.full(K, 0.8)])
+    regions.update(np.eye(K)[band], centres, np.arange(K))
+    canvas = FigureCanvasAgg(ax.figure)
+    canvas.draw()
+    grey = np.asarray(Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+                      .convert("L"), dtype=float)
+    region_grey = [pixel(ax, grey[..., None], k + 0.5, 0.3)[0] for k in range(K)]
+    fill_grey = [np.dot([0.299, 0.587, 0.114], 255 * colour) for colour in CLASS_COLORS]
+    gaps = lambda values: min(abs(a - b) for i, a in enumerate(values) for b in values[i + 1:])  # noqa: E731
+    assert gaps(region_grey) >= 20, np.round(region_grey)
+    assert gaps(fill_grey) >= 45, np.round(fill_grey)
+    assert len(set(CLASS_MARKERS)) == K and [line.get_marker() for line in regions.train] == list(CLASS_MARKERS)
