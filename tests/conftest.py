@@ -72,7 +72,7 @@ def classes():
 
 # ---- notebook 13's outputs were made with PyTorch -----------------------------------------------------------
 
-NEEDS_TORCH = {"13_autograd_and_pytorch.ipynb"}
+NEEDS_TORCH = {"13_autograd_and_pytorch.ipynb", "14_convolution.ipynb"}
 
 
 def torch_missing_reason():
