@@ -60,7 +60,7 @@ class Conv2D(Layer):
     the layer before. params: {"W": (kh, kw, C, F), "b": (F,)}.
     forward: X (n, H, W, C) -> (n, H_out, W_out, F), H_out = floor((H + pads - kh) / sh) + 1, by im2col: the patches
     as rows of cols (n H_out W_out, kh kw C), Z = cols W + b. backward (notebook 14): dW = cols^T delta, db = the sum
-    of delta, dX = delta W^T added back patch by patch (col2im; a full convolution with the flipped kernel).
+    of delta, dX = the full convolution of delta with the kernel (a correlation with the flipped kernel).
     Introduced in notebooks/14_convolution.ipynb.
     """
 
@@ -95,8 +95,9 @@ class Conv2D(Layer):
     def backward(self, G):
         """G = dL/dA (n, H_out, W_out, F) for the last forward batch -> dL/dX (n, H, W, C), or None for a model's first
         layer; fills grads. delta = activation.jvp(Z, G); dW = cols^T delta (kh, kw, C, F); db = delta's sum over samples
-        and positions; dX: the patches' gradients delta W^T, each added back where its patch was read (col2im), then the
-        padding cut off. Derived in notebooks/14_convolution.ipynb."""
+        and positions; dX = the full convolution of delta (dilated by the strides) with the kernel: a cross-correlation
+        of delta, padded by k - 1, with the kernel flipped and its channels swapped, (kh, kw, F, C); then the padding cut
+        off. Derived in notebooks/14_convolution.ipynb."""
         kh, kw, C, F = self.params["W"].shape
         delta = self.activation.jvp(self.Z, G)
         n, Ho, Wo = delta.shape[:3]
@@ -105,15 +106,17 @@ class Conv2D(Layer):
         self.grads["b"] = D.sum(axis=0)
         if not self.needs_input_grad:
             return None
-        patches = (D @ self.params["W"].reshape(kh * kw * C, F).T).reshape(n, Ho, Wo, kh, kw, C)
         (top, bottom), (left, right) = self.pads
-        _, H, W, _ = self.X_shape
-        dX = np.zeros((n, H + top + bottom, W + left + right, C), dtype=delta.dtype)
-        sh, sw = self.strides
-        for u in range(kh):  # col2im: a loop over the kernel's offsets, not over samples
-            for v in range(kw):
-                dX[:, u:u + sh * (Ho - 1) + 1:sh, v:v + sw * (Wo - 1) + 1:sw] += patches[:, :, :, u, v]
-        return dX[:, top:top + H, left:left + W]
+        (sh, sw), (_, H, W, _) = self.strides, self.X_shape
+        Hp, Wp = H + top + bottom, W + left + right
+        if (sh, sw) != (1, 1):  # dilated: delta's entries s apart, as the positions were in the input
+            dilated = np.zeros((n, (Ho - 1) * sh + 1, (Wo - 1) * sw + 1, F), dtype=delta.dtype)
+            dilated[:, ::sh, ::sw] = delta
+            delta = dilated
+        full = np.pad(delta, ((0, 0), (kh - 1, Hp - delta.shape[1]), (kw - 1, Wp - delta.shape[2]), (0, 0)))
+        flipped = self.params["W"][::-1, ::-1].transpose(0, 1, 3, 2).reshape(kh * kw * F, C)
+        rows = windows(full, self.kernel_size, (1, 1)).reshape(n * Hp * Wp, kh * kw * F)
+        return (rows @ flipped).reshape(n, Hp, Wp, C)[:, top:top + H, left:left + W]
 
     def build(self, input_dim, rng=None):
         """W (kh, kw, C, F) and b (F,) for maps input_dim = (H, W, C), drawn as Dense draws them (W as the (kh kw C, F)
