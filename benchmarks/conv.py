@@ -1,6 +1,6 @@
 """nnlib.conv against PyTorch's CPU convolution, side by side in one run (issue 29). Nothing is asserted.
 
-    python benchmarks/conv.py [--repeat 5] [--threads 1]
+    python benchmarks/conv.py [--repeat 20] [--threads 1]
 
 Two cases, each timed for nnlib and, when it is installed, PyTorch, on the same shapes, the same dtype and the
 same number of threads (numpy's BLAS through OPENBLAS_NUM_THREADS, set here before numpy is imported; PyTorch with
@@ -17,7 +17,7 @@ import os
 import sys
 
 parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-parser.add_argument("--repeat", type=int, default=5)
+parser.add_argument("--repeat", type=int, default=20)
 parser.add_argument("--threads", type=int, default=1)
 ARGS = parser.parse_args()
 os.environ["OPENBLAS_NUM_THREADS"] = os.environ["OMP_NUM_THREADS"] = os.environ["MKL_NUM_THREADS"] = str(ARGS.threads)
