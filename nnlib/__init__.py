@@ -13,6 +13,7 @@ from . import (
     bias_variance,
     callbacks,
     config,
+    conv,
     data,
     diagnosis,
     gradcheck,
@@ -34,7 +35,7 @@ from . import (
 
 __version__ = "0.1.0"
 __all__ = [
-    "activations", "autograd", "bias_variance", "callbacks", "config", "data", "diagnosis", "gradcheck",
-    "init", "layers", "least_squares", "losses", "metrics", "model", "neighbors", "neurons", "notebook",
-    "optim", "recipe", "regularizers", "saving", "validation",
+    "activations", "autograd", "bias_variance", "callbacks", "config", "conv", "data", "diagnosis",
+    "gradcheck", "init", "layers", "least_squares", "losses", "metrics", "model", "neighbors", "neurons",
+    "notebook", "optim", "recipe", "regularizers", "saving", "validation",
 ]

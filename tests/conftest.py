@@ -72,7 +72,7 @@ def classes():
 
 # ---- notebook 13's outputs were made with PyTorch -----------------------------------------------------------
 
-NEEDS_TORCH = {"13_autograd_and_pytorch.ipynb"}
+NEEDS_TORCH = {"13_autograd_and_pytorch.ipynb", "14_convolution.ipynb"}
 
 
 def torch_missing_reason():
@@ -80,8 +80,8 @@ def torch_missing_reason():
     import importlib.util
 
     if importlib.util.find_spec("torch") is None:
-        return ("PyTorch is not installed, and notebook 13's committed outputs compare nnlib with it: "
-                "python -m pip install -e \".[torch]\" to validate it")
+        return ("PyTorch is not installed, and the committed outputs of notebooks 13 and 14 compare nnlib with it: "
+                "python -m pip install -e \".[torch]\" to validate them")
     return None
 
 
@@ -100,10 +100,12 @@ def skip_without_torch(items):
     reason = torch_missing_reason()
     if reason is None:
         return set()
+    skipped = set()
     for item in items:
         if Path(str(item.fspath)).name in NEEDS_TORCH and Path(str(item.fspath)).suffix == ".ipynb":
             item.add_marker(pytest.mark.skip(reason=reason))
-    return set(NEEDS_TORCH)
+            skipped.add(Path(str(item.fspath)).name)
+    return skipped
 
 
 def pytest_collection_modifyitems(config, items):

@@ -7,7 +7,7 @@ import pytest
 from nnlib import activations, init, losses, metrics, optim
 from nnlib.config import CLASSES, Configurable, Describable, lookup
 from nnlib.layers import Dense, Dropout, Layer
-from nnlib.regularizers import L1L2
+from nnlib.regularizers import L1L2, L2
 
 
 # ---- CLASSES: every Describable class, by name -----------------------------------------------------------------
@@ -75,6 +75,11 @@ ARGUMENTS = {  # class name: the arguments it is built with (settings away from 
     "StepDecay": {"step_size": 3, "gamma": 0.5}, "ExponentialDecay": {"gamma": 0.9}, "CosineDecay": {"T": 10, "lr_min": 0.01},
     "Dense": {"units": 4, "activation": "tanh", "input_dim": 3, "kernel_regularizer": L1L2(0.1, 0.2), "name": "hidden"},
     "Dropout": {"rate": 0.3, "input_dim": 5, "rng": 1, "name": "drop"},
+    "Conv2D": {"filters": 3, "kernel_size": (3, 2), "strides": (2, 1), "padding": "same", "activation": "relu",
+               "input_dim": (8, 6, 2), "kernel_regularizer": L2(0.25), "name": "conv"},
+    "MaxPool2D": {"pool_size": (2, 3), "strides": (1, 2), "input_dim": (6, 7, 1), "name": "max"},
+    "AvgPool2D": {"pool_size": (3, 3), "strides": (2, 1), "input_dim": (5, 5, 3), "name": "average"},
+    "Flatten": {"input_dim": (4, 4, 2), "name": "flat"},
 }
 NNLIB_CLASSES = sorted(name for name, cls in CLASSES.items() if cls.__module__.startswith("nnlib."))
 NOT_DESCRIBED = {"Layer": "a layer class of its own defines get_config; Layer's says so"}

@@ -104,3 +104,62 @@ def test_training_with_each_optimizer_gives_the_same_weights(index):
             criterion(net(torch.from_numpy(X[first:first + 16])), torch.from_numpy(y[first:first + 16])).backward()
             theirs.step()
     assert compare_weights(model, net) < 1e-9
+
+
+# ---- notebook 14: convolution and pooling against torch.nn.functional, float64, forward and gradients
+
+def conv_and_pool_difference(layer, X, seed):
+    """The largest difference between an nnlib.conv layer and PyTorch's function on X: the output and every gradient
+    (of x, and of W and b for Conv2D) for L = sum(R * output), R random. PyTorch is channels-first; "same" padding is
+    given to it as the explicit F.pad of the amounts nnlib computes."""
+    from nnlib.conv import AvgPool2D, Conv2D
+
+    functional = torch.nn.functional
+    out = layer(X)
+    R = np.random.default_rng(seed).normal(size=out.shape)
+    layer.needs_input_grad = True
+    dX = layer.backward(R)
+    first = lambda a: torch.tensor(np.ascontiguousarray(a.transpose(0, 3, 1, 2)))  # noqa: E731
+    x = first(X).requires_grad_(True)
+    if isinstance(layer, Conv2D):
+        w = torch.tensor(np.ascontiguousarray(layer.params["W"].transpose(3, 2, 0, 1)), requires_grad=True)
+        b = torch.tensor(layer.params["b"], requires_grad=True)
+        (top, bottom), (left, right) = layer.pads
+        theirs = functional.conv2d(functional.pad(x, (left, right, top, bottom)), w, b, stride=layer.strides)
+    else:
+        pool = functional.avg_pool2d if isinstance(layer, AvgPool2D) else functional.max_pool2d
+        theirs = pool(x, layer.pool_size, layer.strides)
+    (theirs * first(R)).sum().backward()
+    differences = [np.abs(out - theirs.detach().numpy().transpose(0, 2, 3, 1)).max(),
+                   np.abs(dX - x.grad.numpy().transpose(0, 2, 3, 1)).max()]
+    if isinstance(layer, Conv2D):
+        differences += [np.abs(layer.grads["W"] - w.grad.numpy().transpose(2, 3, 1, 0)).max(),
+                        np.abs(layer.grads["b"] - b.grad.numpy()).max()]
+    return max(differences)
+
+
+@pytest.mark.parametrize("kind", ["Conv2D", "MaxPool2D", "AvgPool2D"])
+@pytest.mark.parametrize("seed", range(6))
+def test_convolution_and_pooling_agree_with_torch_functional(kind, seed):
+    from nnlib.conv import AvgPool2D, Conv2D, MaxPool2D
+
+    rng = np.random.default_rng(1400 + seed)
+    for trial in range(5):
+        n, c = (int(v) for v in rng.integers(1, 4, size=2))
+        h, w = (int(v) for v in rng.integers(4, 10, size=2))
+        kernel = tuple(int(v) for v in rng.integers(1, 4, size=2))
+        strides = tuple(int(v) for v in rng.integers(1, 4, size=2))
+        X = rng.normal(size=(n, h, w, c))
+        layer = {"Conv2D": lambda: Conv2D(int(rng.integers(1, 5)), kernel, strides, ("valid", "same")[trial % 2],
+                                          activation=None, rng=trial),
+                 "MaxPool2D": lambda: MaxPool2D(kernel, strides), "AvgPool2D": lambda: AvgPool2D(kernel, strides)}[kind]()
+        assert conv_and_pool_difference(layer, X, trial) < 1e-12
+
+
+def test_max_pooling_ties_go_where_torch_sends_them():
+    from nnlib.conv import MaxPool2D
+
+    X = np.random.default_rng(3).integers(0, 2, size=(2, 6, 6, 3)).astype(np.float64)  # zeros and ones: many ties
+    assert conv_and_pool_difference(MaxPool2D(2), X, 0) == 0.0  # windows apart: each gradient lands whole, or not
+    for pool, strides in ((3, 1), ((2, 3), (1, 2))):  # overlapping: sums of gradients, in another order
+        assert conv_and_pool_difference(MaxPool2D(pool, strides), X, 0) < 1e-12

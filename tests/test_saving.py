@@ -563,8 +563,8 @@ def test_a_damaged_or_foreign_description_is_refused_with_its_reason(tmp_path, e
 
 
 @pytest.mark.parametrize("edit_config, message", [
-    (lambda c: set_class(c["layers"][2], "Conv2D"),
-     r"is not a valid model file: layers\[2\] is a 'Conv2D', which is not a Layer class known here \(a class of your "
+    (lambda c: set_class(c["layers"][2], "Capsule"),
+     r"is not a valid model file: layers\[2\] is a 'Capsule', which is not a Layer class known here \(a class of your "
      r"own must be defined before loading\)$"),
     (lambda c: c["layers"][1]["config"].pop("rate"),
      # Python's own message; Dropout.__init__ may carry another name (mutmut's trampolines rename the method)
