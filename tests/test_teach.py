@@ -246,3 +246,20 @@ def test_nbgrader_releases_and_grades_every_notebook(tmp_path):
     logs = build_course(tmp_path, None)
     for name, log in logs.items():
         check_assignment(tmp_path, name, log)
+
+
+def test_the_readme_shows_a_teacher_the_three_commands():
+    teachers = (ROOT / "README.md").read_text(encoding="utf-8").split("\n## For teachers\n", 1)[1].split("\n## ", 1)[0]
+    block = teachers.split("**The exercises as graded assignments**", 1)[1].split("```\n", 2)[1]
+    commands = [line.split("  #")[0].strip() for line in block.splitlines()]
+    assert commands == ['python -m pip install -e ".[teach]" && python tools/teach.py nbgrader ../course',
+                        "cd ../course && nbgrader generate_assignment 03_activations",
+                        "nbgrader autograde 03_activations"]
+    assert "03_activations" in [teach.assignment_name(path) for path in PATHS]
+    assert ".github/workflows/notebooks.yml" in teachers
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    (nbgrader_requirement,) = [r for r in map(Requirement, metadata.requires("grok-nn")) if r.name == "nbgrader"]
+    assert str(nbgrader_requirement.specifier) == ">=0.9.6" and nbgrader_requirement.marker.evaluate({"extra": "teach"})
