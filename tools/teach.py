@@ -19,11 +19,12 @@ How a notebook becomes an assignment:
   `# YOUR CODE HERE` line (nbgrader_config.py sets that stub instead of nbgrader's `raise NotImplementedError()`),
   so it runs top to bottom and each check says "not answered yet", as the self-learner's edition does.
   The Markdown solution cells are left out: their text is in the solution region.
-- Each check cell (`print(check(k, answer))`) becomes an autograded test cell, locked, with POINTS points: it
-  prints what the check says and asserts that the check says "correct". A check that runs the learner's code on
-  random inputs (its notebooks/checks module draws them from np.random.default_rng) is worth more points and
-  gets hidden tests: the same check again on inputs drawn from other seeds (grading.on_other_inputs), which
-  the released notebook does not show, so an answer fitted to the visible inputs does not pass.
+- Each check cell (`print(check(k, answer))`) becomes an autograded test cell, locked, worth POINTS points. The
+  student sees it as it is in the series (it prints what the check says, and never fails); its test is hidden
+  (`### BEGIN HIDDEN TESTS`): an assert that the check says "correct", which nbgrader puts back when it
+  autogrades. A check that runs the learner's code on random inputs (its notebooks/checks module draws them from
+  np.random.default_rng) is worth more, and its hidden test also runs the check on inputs drawn from other seeds
+  (grading.on_other_inputs), so an answer fitted to the inputs the student's check tried does not pass.
 - Every other cell is locked (read-only; nbgrader checksums it, and `nbgrader autograde` puts a changed locked
   cell back as the teacher wrote it and logs the change).
 - Outputs and the stored widget state are dropped (the source notebooks are executed by nbgrader, not read).
@@ -194,30 +195,31 @@ def assignment_notebook(path: Path) -> dict:
         raise ValueError(f"{path.name}: {len(exercises)} exercise, {len(checks)} check and {len(solutions)} "
                          f"solution cells; expected as many of each")
     randomized = random_checks(notebook)
-    solution_of = {id(exercise): solution for exercise, solution in zip(exercises, solutions)}
+    number = {id(cell): k for cells in (exercises, checks) for k, cell in enumerate(cells, start=1)}
     cells = []
-    for index, cell in enumerate(nb["cells"]):
-        if "solution" in tags(cell):
+    for index, original in enumerate(nb["cells"]):
+        if "solution" in tags(original):
             continue  # its text is in the exercise's solution region
-        cell = {key: value for key, value in cell.items() if key not in ("outputs", "execution_count")}
+        cell = {key: value for key, value in original.items() if key not in ("outputs", "execution_count")}
         cell["metadata"] = dict(cell.get("metadata", {}))
         text = source(cell)
         if cell["cell_type"] == "code":
             cell["outputs"], cell["execution_count"] = [], None
         if "exercise" in tags(cell):
-            k = exercises.index(next(c for c in exercises if c is nb["cells"][index])) + 1
-            cell["source"] = (text.rstrip("\n") + "\n### BEGIN SOLUTION\n"
-                              + solution_region(source(solution_of[id(nb["cells"][index])])) + "\n### END SOLUTION")
+            k = number[id(original)]
+            cell["source"] = (text.rstrip("\n") + "\n### BEGIN SOLUTION\n" + solution_region(source(solutions[k - 1]))
+                              + "\n### END SOLUTION")
             cell["metadata"]["nbgrader"] = nbgrader_meta(f"exercise_{k}", solution=True)
         elif "check" in tags(cell):
             match = CHECK_CALL.fullmatch(text.strip())
             if not match:
                 raise ValueError(f"{path.name}: a check cell is one line, print(check(k, answer)); found {text!r}")
             k, answer = int(match[1]), match[2]
-            if k != checks.index(nb["cells"][index]) + 1:
-                raise ValueError(f"{path.name}: check cell {checks.index(nb['cells'][index]) + 1} checks exercise {k}")
+            if k != number[id(original)]:
+                raise ValueError(f"{path.name}: check cell {number[id(original)]} checks exercise {k}")
             lines = [text.strip(), "### BEGIN HIDDEN TESTS",
-                     f'assert check({k}, {answer}).startswith("Exercise {k}: correct"), "not correct: see above"']
+                     f"said = check({k}, {answer})",
+                     f'assert said.startswith("Exercise {k}: correct"), said']
             points = POINTS["answer"]
             if k in randomized:
                 points = POINTS["code"]
