@@ -64,7 +64,8 @@ def test_the_course_holds_every_notebook_with_exercises_and_nbgraders_settings(t
     assert "c.Execute.timeout = 600" in config
     for name in written:
         folder = tmp_path / "course" / "source" / name
-        assert sorted(p.name for p in folder.iterdir()) == sorted(["checks", "grading.py", f"{name.removeprefix('A_')}.ipynb"])
+        notebook = f"{name.removeprefix('A_')}.ipynb"
+        assert sorted(p.name for p in folder.iterdir()) == sorted(["checks", "grading.py", notebook])
         same = filecmp.dircmp(ROOT / "notebooks" / "checks", folder / "checks", ignore=["__pycache__"])
         assert not (same.left_only or same.right_only or same.diff_files), name
 
@@ -150,8 +151,9 @@ def test_hidden_tests_catch_an_answer_fitted_to_the_visible_inputs(tmp_path, mon
 # ---- with nbgrader: release and autograde -------------------------------------------------------------------
 
 def run_nbgrader(course, *args):
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")  # nbgrader runs alembic
-    done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, capture_output=True, text=True, env=env)
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"  # nbgrader runs `alembic`
+    done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, capture_output=True, text=True,
+                          env=dict(os.environ, PATH=path))
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return done.stdout + done.stderr
 
@@ -272,3 +274,13 @@ def test_the_readme_shows_a_teacher_the_three_commands():
 
     (nbgrader_requirement,) = [r for r in map(Requirement, metadata.requires("grok-nn")) if r.name == "nbgrader"]
     assert str(nbgrader_requirement.specifier) == ">=0.9.6" and nbgrader_requirement.marker.evaluate({"extra": "teach"})
+
+
+def test_ci_installs_nbgrader_for_the_test_command_and_grades_every_notebook_after_it():
+    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    commands = [line.strip() for line in script.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    test_command = 'python -m pip install -e ".[test]" && python -m pytest'
+    assert commands.index('python -m pip install -e ".[teach]"') < commands.index(test_command) < \
+        commands.index("python -m pytest -m teach")
+    options = (ROOT / "pyproject.toml").read_text(encoding="utf-8").split("[tool.pytest.ini_options]", 1)[1]
+    assert '"-m", "not browser and not lessons and not teach",' in options and '"teach: ' in options

@@ -67,7 +67,8 @@ def test_the_workflow_is_valid_against_the_github_workflow_schema(tmp_path):
     """One run for both files (check-jsonschema takes two seconds to start): only the invalid one is reported."""
     invalid = tmp_path / "invalid.yml"
     invalid.write_text(INVALID)
-    code, output = run(tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(WORKFLOW), str(invalid))
+    code, output = run(tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", str(WORKFLOW),
+                       str(invalid))
     assert code == 1 and "Schema validation errors were encountered" in output, output
     assert re.findall(r"^  (\S+?)::\$", output, re.M) == [f"{invalid}"], output  # $.jobs.tests, the step
 
