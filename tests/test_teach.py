@@ -216,6 +216,8 @@ def check_assignment(course, name, log):
     graded = grade_cells(student)
     for k, cell in enumerate(graded, start=1):
         assert printed(cell).startswith(f"Exercise {k}: not answered yet") and errors(cell) == ["AssertionError"]
+        assert "### BEGIN HIDDEN TESTS" in source(cell)  # put back by nbgrader: the release has only the print
+        assert ("on_other_inputs(" in source(cell)) == (k in RANDOM[key])
     changed = re.findall(r"Attribute 'checksum' for cell (\w+) has changed", log)
     loader = next(c for c in released["cells"] if source(c).lstrip().startswith(("from checks import", "import sys")))
     assert changed == [loader["metadata"]["nbgrader"]["grade_id"]] + [f"check_{k}" for k in range(1, len(graded) + 1)]
