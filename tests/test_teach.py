@@ -100,6 +100,17 @@ def test_exercises_become_solution_cells_checks_graded_cells_and_the_rest_is_loc
     assert "widgets" not in nb["metadata"]
 
 
+def test_the_course_edition_of_00_checks_the_set_up_without_the_repository(monkeypatch):
+    """Notebook 00 compares the nnlib imported with the repository's nnlib/ beside notebooks/: a course has none."""
+    nb = teach.assignment_notebook(ROOT / "notebooks" / "00_welcome.ipynb")
+    text = "\n".join(source(cell) for cell in nb["cells"])
+    assert "Path.cwd().resolve().parent" not in text and "this folder's nnlib" not in text
+    assert 'print(f"nnlib {nnlib.__version__}")\nassert not problems' in text  # the versions are still checked
+    monkeypatch.setitem(teach.COURSE_EDITION, "00_welcome.ipynb", [(r"a line no notebook has", "")])
+    with pytest.raises(ValueError, match=r"00_welcome.ipynb: the course edition's replacements .* matched \[\] times"):
+        teach.assignment_notebook(ROOT / "notebooks" / "00_welcome.ipynb")
+
+
 def test_the_checks_that_draw_random_inputs_are_found_in_their_modules():
     assert {key: teach.random_checks(key) for key in RANDOM} == RANDOM
 
