@@ -62,6 +62,9 @@ def test_the_course_holds_every_notebook_with_exercises_and_nbgraders_settings(t
     config = (tmp_path / "course" / "nbgrader_config.py").read_text()
     assert 'c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE"}' in config
     assert "c.Execute.timeout = 600" in config
+    (tmp_path / "course" / "nbgrader_config.py").write_text("c = get_config()  # the teacher's own\n")
+    teach.write_course(tmp_path / "course", ["02"])
+    assert (tmp_path / "course" / "nbgrader_config.py").read_text() == "c = get_config()  # the teacher's own\n"
     for name in written:
         folder = tmp_path / "course" / "source" / name
         notebook = f"{name.removeprefix('A_')}.ipynb"

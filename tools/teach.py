@@ -259,8 +259,9 @@ def notebooks_with_exercises() -> list[Path]:
 
 
 def write_course(course: Path, which=None) -> list[str]:
-    """Write the nbgrader course (nbgrader_config.py and source/) to `course`; which: notebook numbers ("03",
-    "A") or None for all. Returns the assignments written. An assignment's folder is replaced whole."""
+    """Write the nbgrader course (nbgrader_config.py, unless there is one, and source/) to `course`; which:
+    notebook numbers ("03", "A") or None for all. Returns the assignments written. An assignment's folder in source/
+    is replaced whole."""
     paths = notebooks_with_exercises()
     if which:
         unknown = set(which) - {("A" if p.parent.name == "appendix" else p.name[:2]) for p in paths}
@@ -268,7 +269,9 @@ def write_course(course: Path, which=None) -> list[str]:
             raise ValueError(f"no notebook with exercises numbered {', '.join(sorted(unknown))}")
         paths = [p for p in paths if ("A" if p.parent.name == "appendix" else p.name[:2]) in which]
     course.mkdir(parents=True, exist_ok=True)
-    (course / "nbgrader_config.py").write_text(CONFIG, encoding="utf-8")
+    config = course / "nbgrader_config.py"
+    if not config.exists():  # a teacher's own settings (exchange, course id) are kept when the course is written again
+        config.write_text(CONFIG, encoding="utf-8")
     written = []
     for path in paths:
         folder = course / "source" / assignment_name(path)
