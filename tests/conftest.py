@@ -119,7 +119,8 @@ def pytest_collection_modifyitems(config, items):
     long_first(items)
 
 
-LONG_FILES = ("tests/ui/test_playground.py", "tests/test_playground_lessons.py")  # the longest test files
+LONG_FILES = ("tests/ui/test_playground.py", "tests/test_playground_lessons.py",  # the longest test files
+              "tests/test_teach.py")
 
 
 def long_first(items):
