@@ -36,7 +36,8 @@ PATHS = teach.notebooks_with_exercises()
 
 # the exercises whose check runs the learner's code on random inputs: 2 points and hidden tests on other inputs
 RANDOM = {"00": set(), "01": set(), "02": set(), "03": {4}, "04": {4}, "05": {4}, "06": {4}, "07": {4}, "08": {4},
-          "09": {4}, "10": {3}, "11": {3}, "12": {1}, "13": {1, 3, 4}, "appendix": {1, 2}}
+          "09": {4}, "10": {3}, "11": {3}, "12": {1}, "13": {1, 3, 4}, "14": {1, 2, 3},
+          "appendix": {1, 2}}
 
 
 def nbgrader(cell):
@@ -58,7 +59,7 @@ def solution_lines(path):
 def test_the_course_holds_every_notebook_with_exercises_and_nbgraders_settings(tmp_path):
     written = teach.write_course(tmp_path / "course")
     assert written == [("A_" if p.parent.name == "appendix" else "") + p.stem for p in PATHS]
-    assert len(written) == 15 and written[0] == "00_welcome" and written[-1] == "A_front_end"
+    assert len(written) == 16 and written[0] == "00_welcome" and written[-1] == "A_front_end"
     config = (tmp_path / "course" / "nbgrader_config.py").read_text()
     assert 'c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE"}' in config
     assert "c.Execute.timeout = 600" in config
