@@ -119,8 +119,7 @@ def pytest_collection_modifyitems(config, items):
     long_first(items)
 
 
-LONG_FILES = ("tests/ui/test_playground.py", "tests/test_playground_lessons.py",  # the longest test files
-              "tests/test_teach.py")
+LONG_FILES = ("tests/ui/test_playground.py", "tests/test_playground_lessons.py")  # the longest test files
 
 
 def long_first(items):

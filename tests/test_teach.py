@@ -1,10 +1,11 @@
 """tools/teach.py: the series as an nbgrader course (issue 30).
 
-The course's source notebooks are checked for every notebook without nbgrader (plain JSON). With nbgrader
-installed (the `teach` extra; .ci/run installs it), one notebook, 04, goes the whole way in the default run:
-`nbgrader generate_assignment`, then `nbgrader autograde` of two submissions, the released notebook (with one
-locked cell tampered with) and the source notebook (the solutions in). The marker `teach` does the same for every
-notebook (several minutes of notebook execution; .ci/run runs it after the suite).
+The course's source notebooks are checked for every notebook without nbgrader (plain JSON), in the default run.
+With nbgrader installed (the `teach` extra; .ci/run installs it), the marker `teach` (not in the default run, whose
+budget is 120 s: .ci/run runs it after the suite) takes the notebooks the whole way: `nbgrader generate_assignment`,
+then `nbgrader autograde` of two submissions, the released notebook (with one locked cell tampered with) and the
+source notebook (the solutions in); notebook 04 alone (`-m teach -k notebook_04`, half a minute), or every notebook
+(several minutes of notebook execution).
 """
 import filecmp
 import importlib.util
@@ -254,6 +255,7 @@ def course_04(tmp_path_factory):
     return course, build_course(course, ["04"])
 
 
+@pytest.mark.teach
 def test_nbgrader_releases_and_grades_notebook_04(course_04):
     course, logs = course_04
     check_assignment(course, "04_forward_pass", logs["04_forward_pass"])
