@@ -346,8 +346,9 @@ class Playground(Panel):
         self.upload_button = w.FileUpload(accept=".csv", multiple=False, description="your CSV",
                                           layout=w.Layout(width="150px"))
         self.show_code = w.ToggleButton(description="show me the code", icon="code", layout=w.Layout(width="170px"))
-        self.save_button, self.path = w.Button(description="save model"), w.Text(value="playground.npz",
-                                                                                  layout=w.Layout(width="200px"))
+        self.save_button = w.Button(description="save model")
+        self.path = w.Text(value="playground.npz", description="file", style={"description_width": "initial"},
+                           layout=w.Layout(width="200px"))
         image, status = w.Image(format="png"), w.Label()
         top = w.HBox([*self.buttons.values(), self.counter, c["epochs"], c["lr"]], layout=w.Layout(flex_flow="row wrap"))
         training = w.HBox([c["optimizer"], c["schedule"], c["batch_size"]], layout=w.Layout(flex_flow="row wrap"))

@@ -94,8 +94,10 @@ def test_the_classroom_page_passes_an_accessibility_audit(name, voila, axe, chro
 
 CONTROLS = ".nnlib-panel [role=slider], .nnlib-panel select, .nnlib-panel button, .nnlib-panel input"
 KEYED = ("selector => [...document.querySelectorAll(selector)].filter(e => !e.closest('[disabled]') && e.offsetParent)"
-         ".map((e, i) => { e.dataset.nnlibKey = i; return [i, e.getAttribute('role') || e.tagName.toLowerCase(),"
-         " e.getAttribute('aria-label') || e.textContent.trim() || e.title || ''] })")
+         ".map((e, i) => { e.dataset.nnlibKey = i; return [i, e.getAttribute('role') || (e.type === 'checkbox' ?"
+         " 'checkbox' : e.tagName.toLowerCase()),"
+         " e.getAttribute('aria-label') || e.labels?.[0]?.textContent.trim() || e.textContent.trim() || e.title"
+         " || ''] })")
 FOCUSED = ("() => { const e = document.activeElement; return e && e.dataset.nnlibKey !== undefined ?"
            " [Number(e.dataset.nnlibKey), e.getAttribute('aria-valuenow') === e.getAttribute('aria-valuemax')] : null }")
 
@@ -103,8 +105,9 @@ FOCUSED = ("() => { const e = document.activeElement; return e && e.dataset.nnli
 @pytest.mark.browser
 @pytest.mark.parametrize("name", list(CLASSROOM_PAGES))
 def test_the_classroom_page_can_be_driven_from_the_keyboard_alone(name, voila, chromium):  # noqa: F811
-    """Tab from the top of the page reaches every control of the panel; at each slider an arrow key moves it
-    (right, or left at its right end)."""
+    """Tab from the top of the page reaches every control of the panel (its buttons too); at each slider an arrow
+    key moves it (right, or left at its right end), at each menu an arrow key takes another entry, at each check box
+    Space ticks or unticks it."""
     sync_playwright, executable = chromium
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(executable), headless=True,
@@ -126,6 +129,14 @@ def test_the_classroom_page_can_be_driven_from_the_keyboard_alone(name, voila, c
             key, at_end = focused
             reached.append(key)
             kind, label = controls[key]
+            if kind in ("select", "checkbox"):  # a menu takes the next entry with an arrow key, a check box Space
+                before = page.evaluate("key => { const e = document.querySelector(`[data-nnlib-key='${key}']`);"
+                                       " return [e.value, e.checked, e.selectedIndex === e.length - 1] }", key)
+                page.keyboard.press("Space" if kind == "checkbox" else "ArrowUp" if before[2] else "ArrowDown")
+                wait(page, "([key, value, checked]) => { const e = document.querySelector(`[data-nnlib-key='${key}']`);"
+                           " return e.value !== value || e.checked !== checked }", 30,
+                     f"{name}: the {kind} {label!r} after a key", arg=[key, before[0], before[1]])
+                moved.append(label)
             if kind == "slider":  # an arrow key moves it (what it changes may not show: classes, for circles)
                 handle = f"[data-nnlib-key='{key}']"
                 before = page.get_attribute(handle, "aria-valuenow")
@@ -136,5 +147,6 @@ def test_the_classroom_page_can_be_driven_from_the_keyboard_alone(name, voila, c
         browser.close()
     missed = [controls[key] for key in controls if key not in reached]
     assert not missed, f"{name}: controls that Tab does not reach: {missed}"
-    sliders = [label for kind, label in controls.values() if kind == "slider"]
-    assert sorted(moved) == sorted(sliders) and all(sliders), (moved, sliders)
+    changeable = [label for kind, label in controls.values() if kind in ("slider", "select", "checkbox")]
+    assert sorted(moved) == sorted(changeable), f"moved {moved}; changeable {changeable}"
+    assert all(label for _, label in controls.values()), f"{name}: a control without a name: {controls}"
