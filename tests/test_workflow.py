@@ -53,8 +53,9 @@ def tool(name):
 
 
 def run(*command):
+    """(exit code, output without colours): with CI=true the tools colour their output (ANSI escapes)."""
     done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, **OFFLINE}, timeout=120)
-    return done.returncode, done.stdout + done.stderr
+    return done.returncode, re.sub(r"\x1b\[[0-9;]*m", "", done.stdout + done.stderr)
 
 
 def workflow():
